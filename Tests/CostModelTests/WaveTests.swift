@@ -31,4 +31,19 @@ import Workloads
         let words = h100.explain(p, for: .gemm(gemm(512, 512, 512), tile(128, 128, 64, warps: 4, stages: 3))).sentence
         #expect(words.contains("16 blocks fill 16 of 132 SMs"))
     }
+
+    @Test func theLastRowsArithmeticIsATailNothingHides() {
+        // Softmax over 4096 fp16 columns. One warp: 128 elements per lane, 9 instructions each (1152 cycles),
+        // and two 5-step shuffle reductions of 30 cycles (300). Four warps: 32 per lane (288), and each reduction
+        // adds a barrier (80) and 2 cross-warp steps (60): 2 x 290.
+        let problem = ReductionProblem(op: .softmax, rows: 4096, cols: 4096, dtype: .fp16)
+        let one = h100.predict(reduction: problem, ReductionSchedule(rowsPerBlock: 1, blockWidth: 4096, warps: 1))
+        let four = h100.predict(reduction: problem, ReductionSchedule(rowsPerBlock: 1, blockWidth: 4096, warps: 4))
+        let clock = h100.figures.clock
+        #expect(abs(one.resources.pipeline - 1452 / clock) < 1e-15)
+        #expect(abs(four.resources.pipeline - 868 / clock) < 1e-15)
+        // Both are DRAM-bound; the tail is what orders them (measured on the H100: 32.5 us against 27.4 us).
+        #expect(one.bottleneck == .dram && four.bottleneck == .dram)
+        #expect(one.time.base > four.time.base)
+    }
 }
