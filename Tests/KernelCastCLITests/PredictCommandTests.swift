@@ -13,16 +13,16 @@ import Testing
             12 candidates: 12 feasible, 0 infeasible
 
             RANK  SCHEDULE            TIME     LOWER     UPPER  TFLOP/S  HBM GB/S  OCC  BOUND
-               1  fused b4096 w4  49.05 us  48.52 us  64.91 us     1.37      2736    9  dram
-               2  fused b4096 w8  49.08 us  48.52 us  65.11 us     1.37      2735    6  dram
-               3  fused b1024 w4  49.12 us  48.52 us   65.4 us     1.37      2732   16  dram
+               1  fused b1024 w8  49.24 us  48.52 us  66.15 us     1.36      2726    8  dram
+               2  fused b1024 w4  49.27 us  48.67 us  65.55 us     1.36      2724   16  dram
+               3  fused b4096 w8  49.33 us  48.77 us  65.36 us     1.36      2721    6  dram
 
-            best: fused b4096 w4
-              DRAM-bound at 82% of spec bandwidth
-              alone: vector 3.556 us, l2 12.84 us, dram 44.52 us, latency 4.368 us, launch 4 us
-              occupancy: 9 block(s) per SM, 36 warps (56%), limited by registers
-              grid: 4096 blocks of 128 threads, 3.45 waves (last wave 45% full)
-              registers: 50 per thread; shared memory: 0 B per block
+            best: fused b1024 w8
+              DRAM-bound at 81% of spec bandwidth
+              alone: vector 4.799 us, l2 12.84 us, dram 44.52 us, latency 16.45 us, launch 4 us
+              occupancy: 8 block(s) per SM, 64 warps (100%), limited by warps
+              grid: 16384 blocks of 256 threads, 15.5 waves (last wave 52% full)
+              registers: 22 per thread; shared memory: 0 B per block
               traffic: hbm 128 MiB, l2 128 MiB, shared 0 B
             machine fields: 27 spec, 0 measured, 3 detected or derived, 2 model default (memory.l2.bandwidth, launch_overhead)
             """ + "\n")

@@ -69,7 +69,9 @@ extension CostModel {
         w.l2Bytes = max(w.l2Bytes, dram)
         let perBlock = (w.dramBytes + w.l2Bytes) / blocks
         w.chainPerBlock = (dram > 0 ? f.dramLatency : f.l2Latency) + perBlock / f.unitLoadBandwidth + q.blockCycles / f.clock
+        // Counters say how many bytes a block moves, not how many it keeps in flight: at most all of them.
         w.inflightPerBlock = w.dramBytes / blocks
+        w.inflightIsExact = false
         return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
     }
 }

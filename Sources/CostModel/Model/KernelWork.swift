@@ -26,6 +26,9 @@ struct KernelWork {
     var spillLatencyPerBlock = 0.0
     /// Bytes one block keeps in flight towards device memory (Little's law).
     var inflightPerBlock = 0.0
+    /// Whether `inflightPerBlock` is what the schedule really keeps in flight, not just a bound on it; only then
+    /// can it say that DRAM streams too wide a range.
+    var inflightIsExact = true
 
     var l2Bytes = 0.0
     var dramBytes = 0.0
@@ -80,7 +83,8 @@ extension MachineFigures {
     ///
     /// Per-unit resources are charged for the blocks on the busiest unit (wave quantisation at unit granularity);
     /// device resources for all bytes at a bandwidth that shrinks when few units are busy; latency is the longer of
-    /// the blocks' dependent chains (run `resident` at a time) and Little's law for device memory.
+    /// the blocks' dependent chains (run `resident` at a time) and Little's law for device memory. Far more bytes in
+    /// flight than Little's law needs cost DRAM a little bandwidth (`Parameters.dramInflightKnee`).
     @inline(__always)
     func evaluate(_ w: KernelWork, overlap: Double, latencyMargin: Double) -> Prediction {
         let bps = max(1, w.occupancy.blocksPerUnit)
@@ -98,6 +102,10 @@ extension MachineFigures {
         let fill = activeUnits * unitLoadBandwidth
         r.l2 = w.l2Bytes / min(l2Bandwidth, fill)
         r.dram = w.dramBytes / min(dramBandwidth, fill)
+        let inflightPerUnit = Double(resident) * w.inflightPerBlock
+        if w.inflightIsExact && inflightPerUnit > dramInflightKnee {
+            r.dram *= 1 + dramWideRangePenalty * log2(inflightPerUnit / dramInflightKnee)
+        }
         let chain = rounds * (w.chainPerBlock + w.spillLatencyPerBlock)
         var little = 0.0
         if w.inflightPerBlock > 0 && w.dramBytes > 0 {
@@ -141,6 +149,6 @@ extension MachineFigures {
             threadsPerBlock: w.threads, registersPerThread: w.registers, spilledRegisters: w.spilled,
             sharedBytes: w.sharedBytes, occupancy: w.occupancy,
             waves: Double(w.grid) / (units * Double(bps)), matrixPath: w.matrixPath,
-            inflightPerUnit: Double(resident) * w.inflightPerBlock, latencyIsChain: chain >= little)
+            inflightPerUnit: inflightPerUnit, latencyIsChain: chain >= little)
     }
 }

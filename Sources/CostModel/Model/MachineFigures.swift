@@ -45,6 +45,9 @@ public struct MachineFigures: Sendable {
     var unloadedL2Latency: Double
     var unloadedDRAMLatency: Double
     var utilisationCap: Double
+    /// Bytes in flight per unit past which DRAM slows, and the slowdown per doubling past it.
+    var dramInflightKnee: Double
+    var dramWideRangePenalty: Double
     var dramUtilisationCap: Double
     var l2Usable: Double
     var sharedBandwidthPerUnit: Double
@@ -144,6 +147,8 @@ public struct MachineFigures: Sendable {
         dramLatency = (dram?.latency?.value.base ?? 500e-9) * p.loadedLatencyFactor
         unloadedDRAMLatency = dram?.latency?.value.base ?? 500e-9
         utilisationCap = p.utilisationCap
+        dramInflightKnee = p.dramInflightKnee * dramBandwidth * dramLatency / units
+        dramWideRangePenalty = p.dramWideRangePenalty
         dramUtilisationCap = p.dramUtilisationCap
         note("memory.\(dramName).bandwidth", dram?.bandwidth)
         note("memory.\(dramName).latency", dram?.latency)

@@ -34,6 +34,14 @@ public struct Parameters: Hashable, Sendable {
     /// The same cap for DRAM: its loaded latency tops out near twice the pointer chase (skinny GEMMs that stream
     /// B from DRAM expose about 0.7-0.8 us per stage).
     public var dramUtilisationCap = 0.5
+    /// Bytes a unit keeps in flight towards DRAM beyond this many times what Little's law needs to cover the
+    /// loaded latency (bandwidth x latency / units) only widen the address range streamed at once: more DRAM rows
+    /// open together, more row conflicts. On the H100 (tune spaces: elementwise chains of 16 M and 256 M elements)
+    /// each doubling of a unit's in-flight bytes from 32 KiB to 256 KiB costs 0.35-0.5% of bandwidth, in the same
+    /// order at every size and op count, fused and unfused alike.
+    public var dramInflightKnee = 3.0
+    /// Share of DRAM time added per doubling of the in-flight bytes beyond that knee.
+    public var dramWideRangePenalty = 0.004
     /// Share of the L2 size that holds reusable data (the rest: other partition's copies, writes, conflicts).
     public var l2UsableFraction = 0.5
     /// Imperfect overlap of the compute side (matrix, vector, special) with the memory side (shared, L2, DRAM):

@@ -32,6 +32,8 @@ public struct ParameterTerm: Sendable {
         ParameterTerm("unit_load_fraction", \.unitLoadFraction, 0.2...1.0, "per-unit fill bandwidth from L2, share of L1's"),
         ParameterTerm("loaded_latency_factor", \.loadedLatencyFactor, 1.0...6.0, "loaded over unloaded memory latency"),
         ParameterTerm("l2_usable_fraction", \.l2UsableFraction, 0.3...1.0, "share of L2 holding reusable data"),
+        ParameterTerm("dram_inflight_knee", \.dramInflightKnee, 1.0...16.0, "bytes in flight, over Little's need, past which DRAM slows"),
+        ParameterTerm("dram_wide_range_penalty", \.dramWideRangePenalty, 0.0...0.03, "share of DRAM time added per doubling past that knee"),
         ParameterTerm("overlap", \.overlap, 0.0...0.8, "imperfect overlap: time = max + overlap x (sum - max)"),
         ParameterTerm("iteration_cycles", \.iterationCycles, 10...400, "cycles of bookkeeping per main-loop iteration"),
         ParameterTerm("block_cycles", \.blockCycles, 50...4000, "cycles to start and retire one block"),
@@ -52,7 +54,8 @@ public struct ParameterTerm: Sendable {
                      "latency_margin", "vector_fraction"]
         case .elementwise:
             names = ["overlap", "block_cycles", "loaded_latency_factor", "unit_load_fraction", "l2_usable_fraction",
-                     "latency_margin", "following_launch_fraction", "launch_fraction"]
+                     "latency_margin", "following_launch_fraction", "launch_fraction", "dram_wide_range_penalty",
+                     "dram_inflight_knee"]
         case .reduction:
             names = ["overlap", "block_cycles", "shuffle_cycles", "barrier_cycles", "loaded_latency_factor",
                      "unit_load_fraction", "latency_margin", "launch_fraction"]
