@@ -8,7 +8,7 @@ triton.testing.do_bench (L2 flushed before every timed repetition) and writes
 one JSON file in the format of docs/measurement-format.md.
 
   python3 calibration/harness/measure_spaces.py --out FILE [--quick]
-      [--families gemm,elementwise,reduction,attention] [--budget-s 390]
+      [--families gemm,elementwise,reduction,attention] [--budget-s 390] [--campaign spaces|inflight]
   python3 calibration/harness/measure_spaces.py --plan   # list spaces, no GPU
 
 Phases: (1) plan the spaces; (2) compile every distinct Triton kernel variant
@@ -131,6 +131,32 @@ def elementwise_spaces(quick):
     return out
 
 
+def inflight_spaces(quick):
+    """A confirmation campaign for the cost model's DRAM in-flight term, on shapes the model was never tuned on:
+    elementwise chains at 32 M and 128 M elements (fp32 and fp16) across block sizes and warp counts that keep
+    from 2 KiB to over 256 KiB in flight per SM, and row softmax at 2048 and 8192 columns over 16384 rows. Every
+    space is held out."""
+    def chain(n, ops, dtype, fused_too):
+        scheds = [{"fused": f, "block_elements": b, "warps": w, "vector_width": 1}
+                  for f in ((True, False) if fused_too else (True,))
+                  for b in (512, 1024, 2048, 4096, 8192) for w in (2, 4, 8, 16)]
+        prob = {"elements": n, "ops": ops, "dtype": dtype, "extra_inputs": 0}
+        return Space(f"elementwise-{dtype}-{n}-ops{ops}", "elementwise", "holdout", prob, scheds)
+
+    def softmax(rows, cols, dtype):
+        scheds = [{"rows_per_block": 1, "block_width": cols, "warps": w} for w in (1, 2, 4, 8, 16)]
+        prob = {"op": "softmax", "rows": rows, "cols": cols, "dtype": dtype}
+        return Space(f"softmax-{dtype}-{rows}x{cols}", "reduction", "holdout", prob, scheds)
+
+    if quick:
+        return [chain(33554432, 1, "fp32", False)]
+    # One op: fused and unfused are the same kernel, so only fused is timed.
+    return [chain(33554432, 1, "fp32", False), chain(33554432, 4, "fp32", True),
+            chain(134217728, 1, "fp32", False), chain(134217728, 4, "fp32", True),
+            chain(134217728, 1, "fp16", False),
+            softmax(16384, 2048, "fp16"), softmax(16384, 2048, "fp32"), softmax(16384, 8192, "fp16")]
+
+
 def next_pow2(n):
     return 1 << (int(n) - 1).bit_length()
 
@@ -183,7 +209,9 @@ def attention_spaces(quick):
     return out
 
 
-def build_plan(families, quick):
+def build_plan(families, quick, campaign="spaces"):
+    if campaign == "inflight":
+        return [s for s in inflight_spaces(quick) if s.family in families]
     makers = {"gemm": gemm_spaces, "elementwise": elementwise_spaces,
               "reduction": reduction_spaces, "attention": attention_spaces}
     spaces = []
@@ -550,7 +578,7 @@ def chain_reference(K, x, ops):
 def run_elementwise(ctx, space):
     torch, K, p = ctx.torch, ctx.K, space.problem
     n, ops = p["elements"], p["ops"]
-    x = torch.randn(n, device="cuda", dtype=torch.float32)
+    x = torch.randn(n, device="cuda", dtype=torch_dtype(ctx, p["dtype"]))
     y = torch.empty_like(x)
     tmp = [torch.empty_like(x), torch.empty_like(x)] if ops > 1 else []
     ref = chain_reference(K, x, ops)
@@ -563,9 +591,10 @@ def run_elementwise(ctx, space):
         def run(ls=launches):
             for launch in ls:
                 launch()
-        res = evaluate(ctx, sched, launches, run, y, ref, TOLERANCE["fp32"], graph_replay=len(launches) > 1)
+        res = evaluate(ctx, sched, launches, run, y, ref, TOLERANCE[p["dtype"]], graph_replay=len(launches) > 1)
         # rate as if only x were read and y written once (the fused minimum)
-        print(fmt_result(label_of("elementwise", sched), res, lambda t: f"{8.0 * n / t / 1e9:8.1f} GB/s(min)"),
+        nbytes = 2.0 * n * x.element_size()
+        print(fmt_result(label_of("elementwise", sched), res, lambda t: f"{nbytes / t / 1e9:8.1f} GB/s(min)"),
               flush=True)
         results.append(res)
     return results
@@ -685,6 +714,9 @@ def main():
                     help="wall-clock budget; spaces not started by then are recorded as skipped")
     ap.add_argument("--workers", type=int, default=0, help="precompile processes (0: CPU count - 2)")
     ap.add_argument("--plan", action="store_true", help="print the plan and exit (no GPU needed)")
+    ap.add_argument("--campaign", choices=("spaces", "inflight"), default="spaces",
+                    help="spaces: the tune and held-out spaces of docs/accuracy.md; inflight: the confirmation "
+                         "campaign of the DRAM in-flight term (new shapes, all held out)")
     args = ap.parse_args()
     t_start = time.time()
 
@@ -692,7 +724,7 @@ def main():
     bad = [f for f in families if f not in FAMILIES]
     if bad:
         ap.error(f"unknown families {bad}; choose from {FAMILIES}")
-    spaces = build_plan(families, args.quick)
+    spaces = build_plan(families, args.quick, args.campaign)
     print_plan(spaces)
     if args.plan:
         return 0
