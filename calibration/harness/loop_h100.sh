@@ -8,7 +8,8 @@
 #
 # Writes into $OUT: loop-<space>.json (kernelcast loop --output), loop-<space>.log, loop.sqlite (every
 # verification), report.html (kernelcast report with the loops' regret curves) and summary.txt.
-# About 10 s per candidate (a fresh Python process each, Triton's cache warm after the first): ~5 min in all.
+# About 40 s per candidate on the H100 of 2026-11-25 (a fresh Python process each, Triton's cache warm after the
+# first): 3-4 min per shape.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
