@@ -69,6 +69,15 @@ import Workloads
         #expect(narrow.time < wide.time)
     }
 
+    @Test func rowKernelsPayNothingForAWideRange() {
+        // Softmax over 4096 fp16 columns with one warp: 8 rows of 8 KiB resident per SM (registers), 64 KiB, past
+        // the knee; but a block holds its row through its reductions, so that only bounds what is in flight.
+        let problem = ReductionProblem(op: .softmax, rows: 4096, cols: 4096, dtype: .fp16)
+        let p = h100.predict(reduction: problem, ReductionSchedule(rowsPerBlock: 1, blockWidth: 4096, warps: 1))
+        #expect(p.inflightPerUnit == 65536 && p.inflightPerUnit > 3 * 3.015e12 * 530.25e-9 / 132)
+        #expect(abs(p.resources.dram / (64 * MiB / 3.015e12) - 1) < 1e-12)
+    }
+
     @Test func smallChainsReadIntermediatesFromL2() {
         // 64K fp32 = 256 KiB: later kernels read their input from L2; only the first read comes from DRAM.
         // Every write reaches DRAM (L2 is write-back and full of dirty lines when a timed kernel starts).
