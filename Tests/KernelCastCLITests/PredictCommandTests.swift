@@ -82,6 +82,37 @@ import Testing
         #expect(result.stdout.contains("out_of_resources flagged 45/45"))
     }
 
+    @Test func scoresTheShippedExampleExactly() throws {
+        let result = try runKernelCast(["eval", "plans/examples/measured-h100.json", "--machine", PredictCommandTests.machine])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == """
+            SPACE                           FAMILY       SPLIT    TIMED  SPEARMAN   TOP-1  TOP-5   MAPE    PAIRS  OOR FLAGGED  FALSE INF
+            elementwise-fp32-33554432-ops1  elementwise  holdout  20/20     0.893  0.136%     0%  1.33%  108/111          0/0          0
+            softmax-fp16-16384x2048         reduction    holdout    5/5     0.600   2.38%     0%  4.97%      4/4          0/0          0
+            softmax-fp32-16384x2048         reduction    holdout    5/5     0.400  0.822%     0%  1.45%      4/4          0/0          0
+            softmax-fp16-16384x8192         reduction    holdout    5/5     0.500  0.735%     0%  5.77%      6/7          0/0          0
+
+            holdout (4 spaces): mean Spearman 0.598, mean top-1 regret 1.02%, mean top-5 regret 0%, MAPE 2.5%, out_of_resources flagged 0/0, falsely infeasible 0; pairs told apart by the measurement ordered right 96.8%
+              elementwise (1): Spearman 0.893, top-1 0.136%, top-5 0%, MAPE 1.33%, pairs 97.3%
+              reduction (3): Spearman 0.500, top-1 1.31%, top-5 0%, MAPE 4.06%, pairs 93.3%
+            machine fields: 27 spec, 0 measured, 3 detected or derived, 2 model default (memory.l2.bandwidth, launch_overhead); compiler facts not used
+            """ + "\n")
+    }
+
+    /// The example is four spaces of the confirmation campaign, copied as measured.
+    @Test func theShippedExampleIsWhatTheH100Measured() throws {
+        func spaces(_ path: String) throws -> [String: NSDictionary] {
+            let data = try Data(contentsOf: repositoryRoot.appendingPathComponent(path))
+            let file = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let list = file?["spaces"] as? [[String: Any]] ?? []
+            return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as? String ?? "", $0 as NSDictionary) })
+        }
+        let example = try spaces("plans/examples/measured-h100.json")
+        let campaign = try spaces("calibration/measurements/h100-sxm/inflight/inflight-a.json")
+        #expect(example.count == 4)
+        for (name, space) in example { #expect(campaign[name] == space, "\(name)") }
+    }
+
     @Test func rejectsAFileOfAnotherKind() throws {
         let result = try runKernelCast(["eval", "calibration/measurements/h100-sxm/tensor-rates.json", "--machine", PredictCommandTests.machine])
         #expect(result.status == 1)
