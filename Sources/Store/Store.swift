@@ -13,7 +13,7 @@ public final class Store: Sendable {
     public let database: DatabaseQueue
 
     /// The schemas kernelcast opens every store with; a module with tables of its own adds its schema here.
-    public static let builtInSchemas: [any StoreSchema.Type] = [CalibrationSchema.self]
+    public static let builtInSchemas: [any StoreSchema.Type] = [CalibrationSchema.self, RecordedMeasurementsSchema.self]
 
     /// The default file name, in the working folder.
     public static let defaultFileName = "kernelcast.sqlite"

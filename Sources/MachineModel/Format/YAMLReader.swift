@@ -26,6 +26,13 @@ public struct YAMLDocument {
         root = ValueReader(node: node, path: "", file: file)
     }
 
+    /// A document nested in another one (a space inside an API request): errors keep the outer file's lines and
+    /// the nested field's path (`request:4:9: error: space.schedule.block_m: ...`).
+    public init(nested reader: ValueReader) {
+        file = reader.file
+        root = reader
+    }
+
     private static func translate(_ error: YamlError, file: String) -> FormatError {
         func at(_ mark: Mark, _ message: String) -> FormatError {
             FormatError(FileLocation(file: file, line: mark.line, column: mark.column), field: "-", message)
@@ -253,5 +260,16 @@ extension ValueReader {
             }
         }
         return current
+    }
+}
+
+extension ValueReader {
+    /// The node written back as YAML text, for a nested document that is stored or handed on whole.
+    public func serialized() throws(FormatError) -> String {
+        do {
+            return try Yams.serialize(node: node)
+        } catch {
+            throw self.error("cannot be written back as text: \(error)")
+        }
     }
 }

@@ -27,7 +27,11 @@ public enum BlockFile {
     public static let version = 1
 
     public static func parse(_ text: String, file: String) throws(FormatError) -> Block {
-        let document = try YAMLDocument(text: text, file: file)
+        try read(YAMLDocument(text: text, file: file))
+    }
+
+    /// Reads a block from a parsed document (a file, or a block nested in a request).
+    public static func read(_ document: YAMLDocument) throws(FormatError) -> Block {
         let top = try document.checkVersion(supported: version)
         let kind = try top.required("kind") { v throws(FormatError) in try v.string() }
         guard kind == "block" else {

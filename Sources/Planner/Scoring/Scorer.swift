@@ -37,6 +37,17 @@ public enum Scorer {
     }
 
     /// Every candidate of a space (the exhaustive strategy).
+    /// Spaces up to this size are scored exhaustively by `scoreAuto`; larger ones are sampled.
+    public static let exhaustiveLimit = 20_000_000
+
+    /// Exhaustive up to `exhaustiveLimit` candidates, else `samples` drawn by random pruned search.
+    public static func scoreAuto(_ space: CandidateSpace, model: PlanModel, samples: Int = 200_000, seed: UInt64 = 1,
+                                 runnerRule: RunnerRule? = nil) -> ScoredSpace {
+        guard space.count > exhaustiveLimit else { return score(space, model: model, runnerRule: runnerRule) }
+        var strategy = RandomPrunedSearch(space: space, samples: samples, seed: seed)
+        return score(space, model: model, strategy: &strategy, runnerRule: runnerRule)
+    }
+
     public static func score(_ space: CandidateSpace, model: PlanModel, runnerRule: RunnerRule? = nil) -> ScoredSpace {
         var strategy = ExhaustiveSearch(count: space.count)
         return score(space, model: model, strategy: &strategy, runnerRule: runnerRule)

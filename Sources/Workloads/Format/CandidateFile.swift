@@ -8,7 +8,11 @@ public enum CandidateFile {
 
     /// Parses the text of a candidate file; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(FormatError) -> CandidateSpace {
-        let document = try YAMLDocument(text: text, file: file)
+        try read(YAMLDocument(text: text, file: file))
+    }
+
+    /// Reads a candidate space from a parsed document (a file, or a space nested in a request).
+    public static func read(_ document: YAMLDocument) throws(FormatError) -> CandidateSpace {
         let top = try document.checkVersion(supported: version)
         let name = try top.required("name") { v throws(FormatError) in try v.nonEmptyString() }
         let family = try top.required("family") { v throws(FormatError) in try v.oneOf(Family.self) }
@@ -40,6 +44,27 @@ public enum CandidateFile {
     /// Reads a candidate file from disk (for the command line; the module itself does no I/O elsewhere).
     public static func load(path: String) throws(FormatError) -> CandidateSpace {
         try parse(readText(path), file: path)
+    }
+
+    /// Candidates of one problem from a list of schedules, one value per key (a batch from a program, not a cross
+    /// product); each schedule is read by the same rules as a file's `schedule`.
+    public static func candidates(family: Family, problem: ValueReader, schedules: [ValueReader], compiler: CompilerFacts)
+        throws(FormatError) -> [Candidate]
+    {
+        guard family != .generic else {
+            throw problem.error("generic kernels are listed as candidates in a space, not as schedules of a problem")
+        }
+        var out: [Candidate] = []
+        out.reserveCapacity(schedules.count)
+        for item in schedules {
+            let body = try space(family: family, problem: problem.mapping(), schedule: item.mapping(), compiler: compiler)
+            let one = CandidateSpace(name: "", body: body)
+            guard one.count == 1 else {
+                throw item.error("expected one value per key in a list of schedules; give a space to predict a cross product")
+            }
+            out.append(one.candidate(at: 0))
+        }
+        return out
     }
 
     static func space(family: Family, problem: MappingReader, schedule: MappingReader, compiler: CompilerFacts)

@@ -76,7 +76,11 @@ public enum MeasurementsFile {
     public static let kind = "kernelcast-measurements"
 
     public static func parse(_ text: String, file: String) throws(FormatError) -> Measurements {
-        let document = try YAMLDocument(text: text, file: file)
+        try read(YAMLDocument(text: text, file: file))
+    }
+
+    /// Reads measurements from a parsed document (a file, or measurements nested in a request).
+    public static func read(_ document: YAMLDocument) throws(FormatError) -> Measurements {
         let top = try document.checkVersion(supported: version)
         let kind = try top.required("kind") { v throws(FormatError) in try v.string() }
         guard kind == Self.kind else {
