@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenCL", path: "Sources/COpenCL", pkgConfig: "OpenCL",
@@ -29,10 +33,17 @@ let package = Package(
         .target(name: "Verifier", dependencies: ["MachineModel", "Workloads", "CostModel", "Devices", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Planner", dependencies: ["MachineModel", "Workloads", "CostModel"]),
         .target(name: "Orchestration", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Verifier", "Store", "Devices"]),
+        // Presentation over one library: the service's operations answer the HTTP API, the MCP tools and `kernelcast api`.
+        .target(name: "Service", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Orchestration", "Verifier", "Store"]),
+        .target(name: "HTTPAPI", dependencies: ["Service", "MCPSurface", .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "Logging", package: "swift-log"),
+                                                 .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .target(name: "MCPSurface", dependencies: ["Service", .product(name: "MCP", package: "swift-sdk")]),
         .executableTarget(
             name: "KernelCastCLI",
             dependencies: [
                 "MachineModel", "Workloads", "CostModel", "Devices", "Calibration", "Verifier", "Store", "Planner", "Orchestration",
+                "Service", "HTTPAPI", "MCPSurface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +56,8 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MachineModel"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel", "Workloads", "MachineModel"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPAPI", "MachineModel",
+                                                      .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "KernelCastCLI"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

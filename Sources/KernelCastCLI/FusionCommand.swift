@@ -2,6 +2,7 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
+import Service
 import Planner
 import Workloads
 
@@ -28,20 +29,7 @@ struct FusionCommand: ParsableCommand {
         let base = report.alternatives[0]
         switch format {
         case .json:
-            print(JSONValue.object([
-                ("block", .string(block.name)), ("machine", .string(target.name)),
-                ("alternatives", .array(report.alternatives.map { a in
-                    .object([("name", .string(a.name)), ("time_s", a.feasible ? .number(a.time) : .null),
-                             ("optimistic_s", a.feasible ? .number(a.optimistic) : .null), ("pessimistic_s", a.feasible ? .number(a.pessimistic) : .null),
-                             ("dram_bytes", .number(a.dramBytes)), ("launches", .int(a.launches)),
-                             ("saving_vs_first_s", a.saving.map(JSONValue.number) ?? .null),
-                             ("saving_low_s", a.savingLow.map(JSONValue.number) ?? .null), ("saving_high_s", a.savingHigh.map(JSONValue.number) ?? .null),
-                             ("verdict", .string(Fusion.verdict(base, a))),
-                             ("kernels", .array(a.kernels.map { k in
-                                 .object([("name", .string(k.name)), ("best", bestJSON(k.best))])
-                             }))])
-                })),
-            ]).rendered())
+            print(fusionJSON(report, block: block, machine: target.name).rendered())
         case .table:
             func signed(_ x: Double) -> String { (x < 0 ? "-" : "") + Seconds(base: abs(x)).description }
             var lines = ["fusion \(block.name) on \(target.name)" + (block.description.map { ": \($0)" } ?? "")]

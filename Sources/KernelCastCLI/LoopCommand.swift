@@ -2,6 +2,7 @@ import ArgumentParser
 import CostModel
 import Devices
 import Foundation
+import Service
 import MachineModel
 import Orchestration
 import Planner

@@ -3,6 +3,7 @@ import Foundation
 import MachineModel
 import Orchestration
 import Planner
+import Service
 import Store
 import Workloads
 
@@ -63,13 +64,6 @@ func readFile(_ path: String) throws -> String {
     }
 }
 
-/// A path as people typed it: relative to the working folder when inside it.
-func displayPath(_ path: String) -> String {
-    let cwd = FileManager.default.currentDirectoryPath + "/"
-    let standard = URL(fileURLWithPath: path).standardizedFileURL.path
-    return standard.hasPrefix(cwd) ? String(standard.dropFirst(cwd.count)) : path
-}
-
 /// Loads a candidate space, printing a format error as `file:line:col: error: ...`.
 func loadSpace(_ path: String) throws -> CandidateSpace {
     do {
@@ -86,16 +80,16 @@ enum StrategyChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct SearchOptions: ParsableArguments {
-    @Option(help: "auto, exhaustive, random, random-pruned or neighbourhood (auto: exhaustive up to 20M candidates).")
+    @Option(help: "auto, exhaustive, random, random-pruned or neighbourhood (auto: exhaustive up to \(grouped(Scorer.exhaustiveLimit)) candidates).")
     var strategy: StrategyChoice = .auto
     @Option(help: "Candidates a non-exhaustive strategy scores.") var samples = 200_000
     @Option(help: "Seed of the random strategies.") var seed: UInt64 = 1
 
     func score(_ space: CandidateSpace, model: PlanModel, runnerRule: RunnerRule? = nil) -> ScoredSpace {
-        var choice = strategy
-        if choice == .auto { choice = space.count <= 20_000_000 ? .exhaustive : .randomPruned }
-        switch choice {
-        case .auto, .exhaustive:
+        switch strategy {
+        case .auto:
+            return Scorer.scoreAuto(space, model: model, samples: samples, seed: seed, runnerRule: runnerRule)
+        case .exhaustive:
             var s = ExhaustiveSearch(count: space.count)
             return Scorer.score(space, model: model, strategy: &s, runnerRule: runnerRule)
         case .random:

@@ -2,6 +2,7 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
+import Service
 import Planner
 import Workloads
 
@@ -42,20 +43,7 @@ struct PortCommand: ParsableCommand {
         let report = Port.compare(candidateSpace, source: sourceModel, target: targetModel, top: top)
         switch format {
         case .json:
-            print(JSONValue.object([
-                ("space", .string(report.space)), ("from", .string(source.name)), ("to", .string(target.name)),
-                ("refinement", loaded.map { .string($0.1) } ?? .null),
-                ("source_best", bestJSON(report.sourceBest)), ("target_best", bestJSON(report.targetBest)),
-                ("rows", .array(report.rows.map { r in
-                    .object([("label", .string(r.candidate.label)), ("source_rank", .int(r.sourceRank == Int.max ? 0 : r.sourceRank)),
-                             ("target_rank", .int(r.targetRank == Int.max ? 0 : r.targetRank)),
-                             ("source_s", .number(r.source.time.base)), ("target_s", r.target.isFeasible ? .number(r.target.time.base) : .null),
-                             ("source_bound", .string(r.source.bottleneck.name)), ("target_bound", .string(r.target.isFeasible ? r.target.bottleneck.name : "infeasible"))])
-                })),
-                ("differences", .array(report.differences.map { .object([("field", .string($0.path)), ("from", .string($0.source)), ("to", .string($0.target)),
-                                                                          ("ratio", $0.ratio.map(JSONValue.number) ?? .null)]) })),
-                ("reasons", .array(report.reasons.map(JSONValue.string))),
-            ]).rendered())
+            print(portJSON(report, from: source.name, to: target.name, refinement: loaded?.1).rendered())
         case .table:
             var lines = ["port \(candidateSpace.name) from \(source.name) to \(target.name)"]
             if let loaded, let ported, ported.families.isEmpty && ported.machineFields.isEmpty {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
+import Service
 import Workloads
 
 struct PredictCommand: ParsableCommand {
@@ -37,7 +38,7 @@ struct PredictCommand: ParsableCommand {
         case .table:
             print(renderTable(ranking, model: model))
             if let refinementPath { print("refinement: \(refinementPath) (fitted machine fields and \(space.family.rawValue) terms)") }
-        case .json: print(renderJSON(ranking, model: model).rendered())
+        case .json: print(ranking.json(model: model).rendered())
         }
     }
 
@@ -86,115 +87,6 @@ struct PredictCommand: ParsableCommand {
         lines.append(fieldsLine(model))
         return lines.joined(separator: "\n")
     }
-
-    func renderJSON(_ r: SpaceRanking, model: CostModel) -> JSONValue {
-        .object([
-            ("space", .string(r.space.name)), ("family", .string(r.space.family.rawValue)),
-            ("machine", .string(model.machine.name)),
-            ("problem", .object(r.space.problemFields.map { ($0.key, scalar($0.value)) })),
-            ("candidates", .int(r.space.count)), ("feasible", .int(r.feasibleCount)),
-            ("infeasible", .array(r.infeasible.map { group in
-                .object([("reason", .string(group.category)), ("count", .int(group.count)),
-                         ("example", .string(group.example.message))])
-            })),
-            ("top", .array(r.best.enumerated().map { rank, entry in
-                predictionJSON(entry.prediction, candidate: entry.candidate, model: model,
-                               leading: [("rank", .int(rank + 1)), ("index", .int(entry.index))])
-            })),
-            ("machine_fields", .array(model.figures.fieldsUsed.map { field in
-                .object([("field", .string(field.path)), ("provenance", .string(field.provenance.key)),
-                         ("detail", .string(field.provenance.detail))])
-            })),
-        ])
-    }
-}
-
-/// The feasible candidates of a space ranked by predicted time (only the best `keep` are kept), and the
-/// infeasible ones counted by reason.
-struct SpaceRanking {
-    struct Entry {
-        var index: Int
-        var candidate: Candidate
-        var prediction: Prediction
-    }
-    struct InfeasibleGroup {
-        var category: String
-        var count: Int
-        var example: Infeasibility
-    }
-
-    let space: CandidateSpace
-    var best: [Entry] = []
-    var feasibleCount = 0
-    var infeasible: [InfeasibleGroup] = []
-
-    init(space: CandidateSpace, model: CostModel, keep: Int) {
-        self.space = space
-        var times: [(time: Double, index: Int)] = []
-        times.reserveCapacity(space.count)
-        for index in 0..<space.count {
-            let prediction = model.predict(space.candidate(at: index))
-            if let reason = prediction.infeasibility {
-                if let g = infeasible.firstIndex(where: { $0.category == reason.category }) {
-                    infeasible[g].count += 1
-                    if case let .sharedMemory(required, _) = reason, case let .sharedMemory(previous, _) = infeasible[g].example,
-                       required > previous {
-                        infeasible[g].example = reason
-                    }
-                } else {
-                    infeasible.append(InfeasibleGroup(category: reason.category, count: 1, example: reason))
-                }
-            } else {
-                times.append((prediction.time.base, index))
-            }
-        }
-        feasibleCount = times.count
-        infeasible.sort { $0.count > $1.count }
-        times.sort { $0.time < $1.time || ($0.time == $1.time && $0.index < $1.index) }
-        best = times.prefix(keep).map { item in
-            let candidate = space.candidate(at: item.index)
-            return Entry(index: item.index, candidate: candidate, prediction: model.predict(candidate))
-        }
-    }
-}
-
-/// One prediction as JSON, every number in SI base units.
-func predictionJSON(_ p: Prediction, candidate: Candidate, model: CostModel, leading: [(String, JSONValue)] = []) -> JSONValue {
-    let explanation = model.explain(p, for: candidate)
-    var pairs = leading
-    pairs.append(("schedule", .object(candidate.scheduleFields.map { ($0.key, $0.value.map(scalar) ?? .null) })))
-    if let reason = p.infeasibility {
-        pairs.append(("feasible", .bool(false)))
-        pairs.append(("reason", .string(reason.message)))
-        return .object(pairs)
-    }
-    pairs += [
-        ("feasible", .bool(true)),
-        ("time_s", .number(p.time.base)), ("lower_s", .number(p.lower.base)), ("upper_s", .number(p.upper.base)),
-        ("bottleneck", .string(p.bottleneck.name)), ("explanation", .string(explanation.sentence)),
-        ("resources_s", .object(Resource.allCases.map { ($0.name, .number(p.resources[$0].base)) })),
-        ("flops", .number(p.flops)), ("achieved_flops_per_s", .number(p.achievedFlops.base)),
-        ("achieved_dram_bytes_per_s", .number(p.achievedDRAM.base)),
-        ("traffic_bytes", .object([("dram", .number(p.traffic.dram)), ("l2", .number(p.traffic.l2)),
-                                   ("shared", .number(p.traffic.shared))])),
-        ("kernels", .int(p.kernels)), ("grid", .int(p.grid)), ("threads_per_block", .int(p.threadsPerBlock)),
-        ("registers_per_thread", .int(p.registersPerThread)), ("spilled_registers", .int(p.spilledRegisters)),
-        ("shared_bytes", .int(p.sharedBytes)),
-        ("occupancy", .object([("blocks_per_unit", .int(p.occupancy.blocksPerUnit)),
-                               ("warps_per_unit", .int(p.occupancy.warpsPerUnit)),
-                               ("fraction", .number(p.occupancy.fraction)),
-                               ("limited_by", .string(p.occupancy.limiter.rawValue))])),
-        ("waves", .number(p.waves)), ("matrix_path", .string(p.matrixPath.rawValue)),
-    ]
-    return .object(pairs)
-}
-
-/// "128" -> 128, "true" -> true, other text as a string.
-func scalar(_ text: String) -> JSONValue {
-    if let number = Int(text) { return .int(number) }
-    if text == "true" { return .bool(true) }
-    if text == "false" { return .bool(false) }
-    return .string(text)
 }
 
 /// Which machine fields the model read, by provenance.

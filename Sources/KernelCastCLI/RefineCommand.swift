@@ -4,6 +4,7 @@ import Foundation
 import MachineModel
 import Orchestration
 import Planner
+import Service
 import Store
 import Verifier
 import Workloads
@@ -34,42 +35,18 @@ struct RefineCommand: ParsableCommand {
 
     func run() throws {
         let target = try machines.planningMachine(machine, store: storeOption.path)
-        var files = measurementFiles
         let root = URL(fileURLWithPath: try machines.directory()).deletingLastPathComponent().path
-        if files.isEmpty && measurementFiles.isEmpty {
-            let folder = "\(root)/calibration/measurements/\(target.name)"
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            files = names.filter { $0.hasSuffix(".json") }.sorted().map { "\(folder)/\($0)" }.filter { path in
-                (try? String(contentsOfFile: path, encoding: .utf8))?.contains("\"kernelcast-measurements\"") ?? false
-            }
+        let storePath = noStore ? nil : Store.resolvePath(option: storeOption.path)
+        let inputs: RefinementInputs
+        do {
+            inputs = try RefinementInputs.gather(machine: target, root: root, storePath: storePath, files: measurementFiles)
+        } catch let error as CustomStringConvertible {
+            printError(error.description)
+            throw ExitCode(1)
         }
-        var observations: [Observation] = []
-        for file in files {
-            let measurements: Measurements
-            do { measurements = try MeasurementsFile.load(path: file) } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
-            guard measurements.machine == target.name else {
-                throw ValidationError("\(file) measured \(measurements.machine), not \(target.name); refine each machine with its own measurements")
-            }
-            observations += Observation.from(measurements, source: displayPath(file))
-        }
-        var sources = files.map(displayPath)
-        let storePath = Store.resolvePath(option: storeOption.path)
-        if !noStore, FileManager.default.fileExists(atPath: storePath) {
-            do {
-                let loaded = try StoredObservations.load(try storeOption.open(), machine: target.name)
-                if !loaded.observations.isEmpty {
-                    observations += loaded.observations
-                    sources.append("store \(storePath): \(loaded.observations.count) verification(s) of \(loaded.spaces.joined(separator: ", "))")
-                }
-                for (why, count) in loaded.skipped { printError("note: \(count) stored verification(s) left out: \(why)") }
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
-        }
+        for note in inputs.notes { printError("note: \(note)") }
+        let observations = inputs.observations
+        let sources = inputs.sources
         guard !observations.isEmpty else {
             throw ValidationError("no measurements of \(target.name): pass --measurements FILE, or verify candidates first (kernelcast loop)")
         }
@@ -155,11 +132,4 @@ func renderRefinement(_ r: Refinement, observations: Int, written: String?) -> S
     }
     if let written { lines.append(""); lines.append("wrote \(written)") }
     return lines.joined(separator: "\n")
-}
-
-/// Now in ISO 8601, UTC, to the second.
-func isoNow() -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: Date())
 }

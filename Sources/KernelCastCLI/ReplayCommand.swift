@@ -1,6 +1,7 @@
 import ArgumentParser
 import CostModel
 import Foundation
+import Service
 import MachineModel
 import Planner
 import Workloads

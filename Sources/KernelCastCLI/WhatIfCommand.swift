@@ -2,6 +2,7 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
+import Service
 import Planner
 import Workloads
 
@@ -77,21 +78,6 @@ func resourceLine(_ p: Prediction) -> String {
         .map { "\($0.0.name) \($0.1)" }.joined(separator: ", ")
 }
 
-func bestJSON(_ b: SpaceBest?) -> JSONValue {
-    guard let b else { return .null }
-    return .object([("machine", .string(b.machine)), ("index", .int(b.index)), ("label", .string(b.candidate.label)),
-                    ("time_s", .number(b.prediction.time.base)), ("bottleneck", .string(b.prediction.bottleneck.name)),
-                    ("feasible", .int(b.feasible)), ("explanation", .string(b.explanation)),
-                    ("resources_s", .object(Resource.allCases.map { ($0.name, .number(b.prediction.resources[$0].base)) }))])
-}
-
-func whatIfJSON(_ c: WhatIf.Comparison, space: CandidateSpace, machine: String) -> JSONValue {
-    .object([("space", .string(space.name)), ("machine", .string(machine)),
-             ("changes", .array(c.changes.map { .object([("field", .string($0.edit.path)), ("before", .string($0.before)), ("after", .string($0.after))]) })),
-             ("as_is", bestJSON(c.baseline)), ("what_if", bestJSON(c.variant)),
-             ("old_best_on_what_if_s", c.baselineOnVariant.map { .number($0.time.base) } ?? .null)])
-}
-
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
@@ -114,8 +100,7 @@ struct CompareCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            print(JSONValue.object([("space", .string(candidateSpace.name)),
-                                    ("machines", .array(results.map { bestJSON($0.1) }))]).rendered())
+            print(compareJSON(space: candidateSpace, results: results.map { (machine: $0.0, best: $0.1, model: $0.2) }).rendered())
         case .table:
             var lines = ["\(candidateSpace.name) across \(results.count) machines:"]
             let reference = results.first?.1?.prediction.time.base

@@ -1,0 +1,84 @@
+import Foundation
+import MachineModel
+
+/// A request body: a JSON object read field by field with the same strict reader as files, so an error names the
+/// line, column and field (`request:3:14: error: problem.m: expected a positive whole number, got "-4"`), and a key
+/// nobody reads is refused.
+struct Request {
+    let fields: MappingReader
+
+    init(_ body: String) throws(ServiceError) {
+        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = trimmed.isEmpty ? "{}" : body
+        // JSON only: it has no anchors or aliases, so nothing expands, and a YAML-only body is refused before the
+        // YAML reader sees it.
+        do {
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            guard object is [String: Any] else {
+                throw ServiceError(.badRequest, "the body is not a JSON object", remedy: "send an object such as {\"machine\": \"h200-sxm\", ...}")
+            }
+        } catch let error as ServiceError {
+            throw error
+        } catch {
+            throw ServiceError(.badRequest, "the body is not valid JSON (\(error.localizedDescription))",
+                               remedy: "send one JSON object with Content-Type: application/json")
+        }
+        do {
+            fields = try YAMLDocument(text: text, file: "request").root.mapping()
+        } catch {
+            throw .format(error)
+        }
+    }
+
+    func string(_ key: String) throws(FormatError) -> String {
+        try fields.required(key) { v throws(FormatError) in try v.nonEmptyString() }
+    }
+
+    func optionalString(_ key: String) throws(FormatError) -> String? {
+        try fields.optional(key) { v throws(FormatError) in try v.nonEmptyString() }
+    }
+
+    func positive(_ key: String, default value: Int, maximum: Int = 1_000_000) throws(FormatError) -> Int {
+        try fields.optional(key) { v throws(FormatError) in
+            let n = try v.positiveInt()
+            guard n <= maximum else { throw v.error("expected at most \(maximum), got \(n)") }
+            return n
+        } ?? value
+    }
+
+    func bool(_ key: String, default value: Bool) throws(FormatError) -> Bool {
+        try fields.optional(key) { v throws(FormatError) in try v.bool() } ?? value
+    }
+
+    /// A nested document (a space, a block, measurements).
+    func document(_ key: String) throws(FormatError) -> YAMLDocument {
+        try fields.required(key) { v throws(FormatError) in YAMLDocument(nested: v) }
+    }
+
+    func finish() throws(FormatError) { try fields.finish() }
+}
+
+/// The closest of `names` to `name` by edit distance, when it is close enough to be a likely typo.
+func suggestion(for name: String, among names: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
+    let target = Array(name.lowercased())
+    // A name typed short ("h900" for "h200-sxm") is compared with the start of each name too.
+    let scored = names.map { candidate -> (String, Int) in
+        let full = Array(candidate.lowercased())
+        return (candidate, min(distance(target, full), distance(target, Array(full.prefix(target.count)))))
+    }.sorted { $0.1 < $1.1 }
+    guard let best = scored.first, best.1 <= max(2, name.count / 3) else { return nil }
+    return best.0
+}
