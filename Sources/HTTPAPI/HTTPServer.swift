@@ -83,7 +83,7 @@ public enum HTTPServer {
 
     static func makeRouter(_ service: KernelCastService, settings: ServerSettings, mcp: StatelessHTTPServerTransport) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: routes()))
         router.add(middleware: BearerTokenMiddleware(token: settings.token))
         let openAPI = OpenAPI.document(version: service.configuration.version).rendered()
         router.get("/openapi.json") { _, _ in json(openAPI) }
@@ -116,6 +116,21 @@ public enum HTTPServer {
         return router
     }
 
+    /// Every route's path (`:name` for a parameter) and its methods, for answering 405 to any other method.
+    static func routes() -> [(path: [Substring], methods: [String])] {
+        var routes: [(path: [Substring], methods: [String])] = [(["openapi.json"], ["GET"]), (["mcp"], ["POST"])]
+        for operation in Operation.allCases {
+            let path = operation.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+                .split(separator: "/")
+            if let i = routes.firstIndex(where: { $0.path == path }) {
+                routes[i].methods.append(operation.method.rawValue)
+            } else {
+                routes.append((path, [operation.method.rawValue]))
+            }
+        }
+        return routes
+    }
+
     static func readBody(_ request: Request, limit: Int) async throws -> String {
         let buffer: ByteBuffer
         do {
@@ -134,12 +149,29 @@ public enum HTTPServer {
 
 /// Every failure answers `{code, message, remedy}` with its status; the server goes on.
 struct ErrorMiddleware<Context: Hummingbird.RequestContext>: RouterMiddleware {
+    let routes: [(path: [Substring], methods: [String])]
+
+    /// The methods of the route that `path` matches, if any.
+    func methods(of path: String) -> [String]? {
+        let parts = path.split(separator: "/")
+        return routes.first { route in
+            route.path.count == parts.count && zip(route.path, parts).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+        }?.methods
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as ServiceError {
             return HTTPServer.json(error.json.rendered(), status: .init(code: error.status))
         } catch let error as HTTPError {
+            if error.status == .notFound || error.status == .methodNotAllowed, let allowed = methods(of: request.uri.path) {
+                let service = ServiceError(.badRequest, "\(request.method.rawValue) is not allowed on \(request.uri.path)",
+                                           remedy: "use \(allowed.joined(separator: " or ")); see /openapi.json")
+                var response = HTTPServer.json(service.json.rendered(), status: .methodNotAllowed)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             let service: ServiceError = switch error.status {
             case .notFound: ServiceError(.notFound, "no route \(request.method.rawValue) \(request.uri.path)",
                                          remedy: "see /openapi.json for the routes")

@@ -12,8 +12,9 @@ struct Request {
         let text = trimmed.isEmpty ? "{}" : body
         // JSON only: it has no anchors or aliases, so nothing expands, and a YAML-only body is refused before the
         // YAML reader sees it.
+        let object: Any
         do {
-            let object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
             guard object is [String: Any] else {
                 throw ServiceError(.badRequest, "the body is not a JSON object", remedy: "send an object such as {\"machine\": \"h200-sxm\", ...}")
             }
@@ -26,7 +27,14 @@ struct Request {
         do {
             fields = try YAMLDocument(text: text, file: "request").root.mapping()
         } catch {
-            throw .format(error)
+            // YAML has no surrogate-pair escapes (\ud83d\ude00), which JSON writers use for characters past U+FFFF:
+            // such a body is read again as JSONSerialization writes it, with those characters as UTF-8 (its
+            // positions are then of that text).
+            guard error.message.contains("invalid Unicode character escape"),
+                  let data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]),
+                  let rewritten = try? YAMLDocument(text: String(decoding: data, as: UTF8.self), file: "request").root.mapping()
+            else { throw .format(error) }
+            fields = rewritten
         }
     }
 
