@@ -8,8 +8,8 @@ struct Request {
     let fields: MappingReader
 
     init(_ body: String) throws(ServiceError) {
-        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        let text = trimmed.isEmpty ? "{}" : body
+        // An empty body is an empty object (GET routes, operations whose fields are all optional).
+        let text = body.utf8.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 } ? "{}" : body
         // JSON only: it has no anchors or aliases, so nothing expands, and a YAML-only body is refused before the
         // YAML reader sees it.
         let object: Any

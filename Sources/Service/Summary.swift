@@ -8,15 +8,6 @@ extension JSONValue {
     var text: String? { if case let .string(s) = self { s } else { nil } }
     var double: Double? { if case let .number(x) = self { x } else { nil } }
     var items: [JSONValue] { if case let .array(a) = self { a } else { [] } }
-
-    /// One line, no indentation: for answers that go to a language model.
-    public func compact() -> String {
-        switch self {
-        case let .array(items): return "[" + items.map { $0.compact() }.joined(separator: ",") + "]"
-        case let .object(pairs): return "{" + pairs.map { "\(JSONValue.string($0.0).rendered()):\($0.1.compact())" }.joined(separator: ",") + "}"
-        default: return rendered()
-        }
-    }
 }
 
 /// Short text answers for language models (the MCP tools): the bottleneck sentence, the top candidates with their

@@ -16,21 +16,59 @@ public indirect enum JSONValue: Hashable, Sendable {
 
     /// Pretty-printed with two-space indentation.
     public func rendered(indent: Int = 0) -> String {
-        let pad = String(repeating: "  ", count: indent)
-        let inner = String(repeating: "  ", count: indent + 1)
+        var out = ""
+        render(into: &out, indent: indent, pretty: true)
+        return out
+    }
+
+    /// On one line, without spaces: for answers read by programs or language models.
+    public func compact() -> String {
+        var out = ""
+        render(into: &out, indent: 0, pretty: false)
+        return out
+    }
+
+    /// Appends to one buffer: a large answer (10,000 predictions) is written without intermediate strings.
+    func render(into out: inout String, indent: Int, pretty: Bool) {
+        func pad(_ level: Int) { if pretty { for _ in 0..<level { out += "  " } } }
         switch self {
-        case .null: return "null"
-        case let .bool(value): return value ? "true" : "false"
-        case let .number(value): return Self.number(value)
-        case let .string(value): return Self.quote(value)
+        case .null: out += "null"
+        case let .bool(value): out += value ? "true" : "false"
+        case let .number(value): out += Self.number(value)
+        case let .string(value): Self.quote(value, into: &out)
         case let .array(items):
-            if items.isEmpty { return "[]" }
-            if items.allSatisfy(\.isScalar) { return "[" + items.map { $0.rendered() }.joined(separator: ", ") + "]" }
-            return "[\n" + items.map { inner + $0.rendered(indent: indent + 1) }.joined(separator: ",\n") + "\n\(pad)]"
+            if items.isEmpty { out += "[]"; return }
+            if !pretty || items.allSatisfy(\.isScalar) {
+                out += "["
+                for (i, item) in items.enumerated() {
+                    if i > 0 { out += pretty ? ", " : "," }
+                    item.render(into: &out, indent: indent + 1, pretty: pretty)
+                }
+                out += "]"
+                return
+            }
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += ",\n" }
+                pad(indent + 1)
+                item.render(into: &out, indent: indent + 1, pretty: pretty)
+            }
+            out += "\n"
+            pad(indent)
+            out += "]"
         case let .object(pairs):
-            if pairs.isEmpty { return "{}" }
-            return "{\n" + pairs.map { "\(inner)\(Self.quote($0.0)): \($0.1.rendered(indent: indent + 1))" }
-                .joined(separator: ",\n") + "\n\(pad)}"
+            if pairs.isEmpty { out += "{}"; return }
+            out += pretty ? "{\n" : "{"
+            for (i, pair) in pairs.enumerated() {
+                if i > 0 { out += pretty ? ",\n" : "," }
+                pad(indent + 1)
+                Self.quote(pair.0, into: &out)
+                out += pretty ? ": " : ":"
+                pair.1.render(into: &out, indent: indent + 1, pretty: pretty)
+            }
+            if pretty { out += "\n" }
+            pad(indent)
+            out += "}"
         }
     }
 
@@ -48,7 +86,13 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 
     static func quote(_ text: String) -> String {
-        var out = "\""
+        var out = ""
+        quote(text, into: &out)
+        return out
+    }
+
+    static func quote(_ text: String, into out: inout String) {
+        out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -60,6 +104,6 @@ public indirect enum JSONValue: Hashable, Sendable {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out + "\""
+        out += "\""
     }
 }

@@ -178,25 +178,33 @@ public final class MappingReader {
     let mapping: Node.Mapping
     let reader: ValueReader
     private var consumed: Set<String> = []
+    /// Each key's text, in order, read once: looking a key up then compares strings instead of copying nodes.
+    private let keyTexts: [String?]
 
     init(mapping: Node.Mapping, reader: ValueReader) {
         self.mapping = mapping
         self.reader = reader
+        keyTexts = mapping.map { $0.key.scalar?.string }
+    }
+
+    private func pair(_ key: String) -> (key: Node, value: Node)? {
+        guard let offset = keyTexts.firstIndex(of: key) else { return nil }
+        return mapping[mapping.index(mapping.startIndex, offsetBy: offset)]
     }
 
     public var path: String { reader.path }
     public var location: FileLocation { reader.location }
-    public var keys: [String] { mapping.compactMap { $0.key.scalar?.string } }
+    public var keys: [String] { keyTexts.compactMap { $0 } }
 
     func child(_ key: String) -> ValueReader? {
-        guard let pair = mapping.first(where: { $0.key.scalar?.string == key }) else { return nil }
+        guard let pair = pair(key) else { return nil }
         let reader = ValueReader(node: pair.value, path: path.isEmpty ? key : "\(path).\(key)", file: reader.file)
         return reader.isNull ? nil : reader
     }
 
     /// The location of a key, or of the mapping when the key is absent.
     public func location(of key: String) -> FileLocation {
-        guard let pair = mapping.first(where: { $0.key.scalar?.string == key }), let mark = pair.key.mark else {
+        guard let pair = pair(key), let mark = pair.key.mark else {
             return location
         }
         return FileLocation(file: reader.file, line: mark.line, column: mark.column)

@@ -54,11 +54,29 @@ public enum CandidateFile {
         guard family != .generic else {
             throw problem.error("generic kernels are listed as candidates in a space, not as schedules of a problem")
         }
+        // The problem is read once; each schedule by the family's schedule reader, as a space that must hold one.
+        let read: (MappingReader) throws(FormatError) -> CandidateSpace.Body
+        let m = try problem.mapping()
+        switch family {
+        case .gemm:
+            let p = try FamilyReader.gemmProblem(m)
+            read = { s throws(FormatError) in .gemm(p, try FamilyReader.gemmAxes(s), compiler) }
+        case .elementwise:
+            let p = try FamilyReader.elementwiseProblem(m)
+            read = { s throws(FormatError) in .elementwise(p, try FamilyReader.elementwiseAxes(s), compiler) }
+        case .reduction:
+            let p = try FamilyReader.reductionProblem(m)
+            read = { s throws(FormatError) in .reduction(p, try FamilyReader.reductionAxes(s), compiler) }
+        case .attention:
+            let p = try FamilyReader.attentionProblem(m)
+            read = { s throws(FormatError) in .attention(p, try FamilyReader.attentionAxes(s), compiler) }
+        case .generic:
+            preconditionFailure("handled above")
+        }
         var out: [Candidate] = []
         out.reserveCapacity(schedules.count)
         for item in schedules {
-            let body = try space(family: family, problem: problem.mapping(), schedule: item.mapping(), compiler: compiler)
-            let one = CandidateSpace(name: "", body: body)
+            let one = CandidateSpace(name: "", body: try read(item.mapping()))
             guard one.count == 1 else {
                 throw item.error("expected one value per key in a list of schedules; give a space to predict a cross product")
             }
