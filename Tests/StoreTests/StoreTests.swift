@@ -15,10 +15,21 @@ import Testing
     @Test func opensMigratesAndReopens() throws {
         let path = temporaryPath()
         let first = try Store(path: path)
-        #expect(try first.appliedMigrations() == ["calibration-v1"])
+        #expect(try first.appliedMigrations() == ["calibration-v1", "measurements-v1"])
         let again = try Store(path: path)
-        #expect(try again.appliedMigrations() == ["calibration-v1"])
+        #expect(try again.appliedMigrations() == ["calibration-v1", "measurements-v1"])
         #expect(FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func recordedMeasurementsComeBackWholeByMachine() throws {
+        let store = try Store.inMemory()
+        let first = try store.recordMeasurements(machine: "h100-sxm", spaces: 1, results: 2, receivedAt: "2026-12-04T10:00:00Z", body: "a")
+        _ = try store.recordMeasurements(machine: "h200-sxm", spaces: 1, results: 1, receivedAt: "2026-12-04T10:00:01Z", body: "b")
+        let second = try store.recordMeasurements(machine: "h100-sxm", spaces: 3, results: 9, receivedAt: "2026-12-04T10:00:02Z", body: "c")
+        let recorded = try store.recordedMeasurements(machine: "h100-sxm")
+        #expect(recorded.map(\.id) == [first, second])
+        #expect(recorded.map(\.body) == ["a", "c"])
+        #expect(try store.recordedMeasurements(machine: "l4").isEmpty)
     }
 
     @Test func runIDsNameTheMachineAndTimeAndNeverCollide() throws {
@@ -87,7 +98,7 @@ import Testing
         let path = temporaryPath()
         let store = try Store(path: path, schemas: Store.builtInSchemas + [NotesSchema.self])
         try store.write("add a note") { db in try db.execute(sql: "INSERT INTO note (text) VALUES ('hello')") }
-        #expect(try store.appliedMigrations() == ["calibration-v1", "notes-v1"])
+        #expect(try store.appliedMigrations() == ["calibration-v1", "measurements-v1", "notes-v1"])
         // Opened again without that schema (an older kernelcast), the store still opens and keeps the table.
         let plain = try Store(path: path)
         #expect(try plain.read("count notes") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM note") } == 1)
