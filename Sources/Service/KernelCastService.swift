@@ -234,7 +234,7 @@ public final class KernelCastService: Sendable {
         let document = try r.document("measurements")
         let measurements = try MeasurementsFile.read(document)
         _ = try machine(measurements.machine)
-        let body = try document.root.serialized()
+        let body = document.root.serialized()
         let results = measurements.spaces.reduce(0) { $0 + $1.results.count }
         let id = try openStore(creating: true).recordMeasurements(
             machine: measurements.machine, spaces: measurements.spaces.count, results: results, receivedAt: isoNow(), body: body)
@@ -273,10 +273,10 @@ public final class KernelCastService: Sendable {
         let policy = VerificationPolicy(checkCount: try r.positive("checks", default: 3, maximum: 100),
                                         repetitions: try r.positive("repetitions", default: 25, maximum: 10_000))
         let document = try r.document("candidate")
-        let text = try document.root.serialized()
+        let text = document.root.serialized()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kernelcast-job-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let path = folder.appendingPathComponent("candidate.yaml").path
+        let path = folder.appendingPathComponent("candidate.json").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let loaded = try VerifyInput.load(path: path, materialize: true, limit: limit)
         let options = BatchOptions(machine: machine.name, limits: PhysicalLimits(machine: machine), policy: policy, limit: limit)

@@ -10,31 +10,20 @@ struct Request {
     init(_ body: String) throws(ServiceError) {
         // An empty body is an empty object (GET routes, operations whose fields are all optional).
         let text = body.utf8.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 } ? "{}" : body
-        // JSON only: it has no anchors or aliases, so nothing expands, and a YAML-only body is refused before the
-        // YAML reader sees it.
-        let object: Any
+        // JSON only, read strictly with every value's place: no anchors or aliases to expand, nesting bounded.
+        let root: ValueReader
         do {
-            object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
-            guard object is [String: Any] else {
-                throw ServiceError(.badRequest, "the body is not a JSON object", remedy: "send an object such as {\"machine\": \"h200-sxm\", ...}")
-            }
-        } catch let error as ServiceError {
-            throw error
+            root = try YAMLDocument(json: text, file: "request").root
         } catch {
-            throw ServiceError(.badRequest, "the body is not valid JSON (\(error.localizedDescription))",
-                               remedy: "send one JSON object with Content-Type: application/json")
+            throw ServiceError(.badRequest, error.description, remedy: "send one JSON object with Content-Type: application/json")
+        }
+        guard root.isMapping else {
+            throw ServiceError(.badRequest, "the body is not a JSON object", remedy: "send an object such as {\"machine\": \"h200-sxm\", ...}")
         }
         do {
-            fields = try YAMLDocument(text: text, file: "request").root.mapping()
+            fields = try root.mapping()
         } catch {
-            // YAML has no surrogate-pair escapes (\ud83d\ude00), which JSON writers use for characters past U+FFFF:
-            // such a body is read again as JSONSerialization writes it, with those characters as UTF-8 (its
-            // positions are then of that text).
-            guard error.message.contains("invalid Unicode character escape"),
-                  let data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]),
-                  let rewritten = try? YAMLDocument(text: String(decoding: data, as: UTF8.self), file: "request").root.mapping()
-            else { throw .format(error) }
-            fields = rewritten
+            throw .format(error)
         }
     }
 

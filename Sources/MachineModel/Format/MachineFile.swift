@@ -147,7 +147,7 @@ private struct Parser {
     }
 
     mutating func sourcedValue<T>(_ v: ValueReader, _ read: (ValueReader) throws(FormatError) -> T) throws(FormatError) -> Sourced<T> {
-        guard v.node.mapping != nil else {
+        guard v.isMapping else {
             throw v.error("expected {value: ..., spec: SOURCE} (or measured/detected/derived), got \(v.describe()) without provenance")
         }
         let m = try v.mapping()

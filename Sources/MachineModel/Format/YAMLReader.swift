@@ -23,7 +23,14 @@ public struct YAMLDocument {
         guard let node else {
             throw FormatError(FileLocation(file: file, line: 1, column: 1), field: "-", "the file is empty")
         }
-        root = ValueReader(node: node, path: "", file: file)
+        root = ValueReader(node: TreeNode(yaml: node), path: "", file: file)
+    }
+
+    /// Parses JSON text strictly (RFC 8259; no anchors, aliases or YAML-only syntax), keeping every value's line and
+    /// column; for request bodies, which can be large.
+    public init(json text: String, file: String) throws(FormatError) {
+        self.file = file
+        root = ValueReader(node: try JSONTree.parse(text, file: file), path: "", file: file)
     }
 
     /// A document nested in another one (a space inside an API request): errors keep the outer file's lines and
@@ -64,29 +71,33 @@ public struct YAMLDocument {
 
 /// One node of the document with its dotted path.
 public struct ValueReader {
-    let node: Node
+    let node: TreeNode
     public let path: String
     public let file: String
 
     public var location: FileLocation {
-        FileLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+        let p = node.position
+        return FileLocation(file: file, line: p.line, column: p.column)
     }
+
+    /// Whether the value is a mapping (for readers that accept a mapping or a scalar).
+    public var isMapping: Bool { node.entries != nil }
 
     public func error(_ message: String) -> FormatError { FormatError(location, field: path.isEmpty ? "-" : path, message) }
 
     public func mapping() throws(FormatError) -> MappingReader {
-        guard let mapping = node.mapping else { throw error("expected a mapping of fields, got \(describe())") }
-        return MappingReader(mapping: mapping, reader: self)
+        guard let entries = node.entries else { throw error("expected a mapping of fields, got \(describe())") }
+        return MappingReader(entries: entries, reader: self)
     }
 
     public func sequence() throws(FormatError) -> [ValueReader] {
-        guard let sequence = node.sequence else { throw error("expected a list, got \(describe())") }
-        return sequence.enumerated().map { ValueReader(node: $0.element, path: "\(path)[\($0.offset)]", file: file) }
+        guard let items = node.items else { throw error("expected a list, got \(describe())") }
+        return items.enumerated().map { ValueReader(node: $0.element, path: "\(path)[\($0.offset)]", file: file) }
     }
 
     public func string() throws(FormatError) -> String {
-        guard let scalar = node.scalar else { throw error("expected a text value, got \(describe())") }
-        return scalar.string
+        guard let text = node.text else { throw error("expected a text value, got \(describe())") }
+        return text
     }
 
     public func nonEmptyString() throws(FormatError) -> String {
@@ -148,7 +159,7 @@ public struct ValueReader {
 
     /// Integers or quantity strings given as a single value or a list (a space's axis).
     public func list<T>(_ read: (ValueReader) throws(FormatError) -> T) throws(FormatError) -> [T] {
-        if node.sequence != nil {
+        if node.items != nil {
             let items = try sequence()
             guard !items.isEmpty else { throw error("expected at least one value") }
             var values: [T] = []
@@ -159,15 +170,15 @@ public struct ValueReader {
     }
 
     var isNull: Bool {
-        guard let scalar = node.scalar, scalar.style == .plain else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        guard case let .scalar(text, plain, _) = node, plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(text)
     }
 
     func describe() -> String {
         switch node {
         case .mapping: "a mapping"
         case .sequence: "a list"
-        case let .scalar(scalar): "\"\(scalar.string)\""
+        case let .scalar(text, _, _): "\"\(text)\""
         case .alias: "an alias"
         }
     }
@@ -175,39 +186,31 @@ public struct ValueReader {
 
 /// A mapping whose keys are read one by one; unread keys are errors at `finish()`.
 public final class MappingReader {
-    let mapping: Node.Mapping
+    let pairs: [TreeEntry]
     let reader: ValueReader
     private var consumed: Set<String> = []
-    /// Each key's text, in order, read once: looking a key up then compares strings instead of copying nodes.
-    private let keyTexts: [String?]
 
-    init(mapping: Node.Mapping, reader: ValueReader) {
-        self.mapping = mapping
+    init(entries: [TreeEntry], reader: ValueReader) {
+        self.pairs = entries
         self.reader = reader
-        keyTexts = mapping.map { $0.key.scalar?.string }
     }
 
-    private func pair(_ key: String) -> (key: Node, value: Node)? {
-        guard let offset = keyTexts.firstIndex(of: key) else { return nil }
-        return mapping[mapping.index(mapping.startIndex, offsetBy: offset)]
-    }
+    private func entry(_ key: String) -> TreeEntry? { pairs.first { $0.key == key } }
 
     public var path: String { reader.path }
     public var location: FileLocation { reader.location }
-    public var keys: [String] { keyTexts.compactMap { $0 } }
+    public var keys: [String] { pairs.compactMap(\.key) }
 
     func child(_ key: String) -> ValueReader? {
-        guard let pair = pair(key) else { return nil }
-        let reader = ValueReader(node: pair.value, path: path.isEmpty ? key : "\(path).\(key)", file: reader.file)
+        guard let entry = entry(key) else { return nil }
+        let reader = ValueReader(node: entry.value, path: path.isEmpty ? key : "\(path).\(key)", file: reader.file)
         return reader.isNull ? nil : reader
     }
 
     /// The location of a key, or of the mapping when the key is absent.
     public func location(of key: String) -> FileLocation {
-        guard let pair = pair(key), let mark = pair.key.mark else {
-            return location
-        }
-        return FileLocation(file: reader.file, line: mark.line, column: mark.column)
+        guard let entry = entry(key) else { return location }
+        return FileLocation(file: reader.file, line: entry.keyPosition.line, column: entry.keyPosition.column)
     }
 
     public func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -230,21 +233,20 @@ public final class MappingReader {
 
     /// Every entry, for mappings whose keys are data (source ids, precisions).
     public func entries() -> [(key: String, value: ValueReader)] {
-        mapping.compactMap { pair in
-            guard let key = pair.key.scalar?.string else { return nil }
+        pairs.compactMap { entry in
+            guard let key = entry.key else { return nil }
             consumed.insert(key)
-            return (key, ValueReader(node: pair.value, path: fieldPath(key), file: reader.file))
+            return (key, ValueReader(node: entry.value, path: fieldPath(key), file: reader.file))
         }
     }
 
     /// Rejects keys that no reader consumed.
     public func finish() throws(FormatError) {
-        for pair in mapping {
-            let key = pair.key.scalar?.string ?? "?"
+        for entry in pairs {
+            let key = entry.key ?? "?"
             if !consumed.contains(key) {
-                let mark = pair.key.mark
                 throw FormatError(
-                    FileLocation(file: reader.file, line: mark?.line ?? 1, column: mark?.column ?? 1),
+                    FileLocation(file: reader.file, line: entry.keyPosition.line, column: entry.keyPosition.column),
                     field: fieldPath(key), "unknown field; expected one of \(consumed.sorted().joined(separator: ", "))")
             }
         }
@@ -256,13 +258,11 @@ extension ValueReader {
     public func descend(_ steps: [any Sendable]) -> ValueReader {
         var current = self
         for step in steps {
-            if let key = step as? String, let mapping = current.node.mapping,
-               let pair = mapping.first(where: { $0.key.scalar?.string == key }) {
+            if let key = step as? String, let entry = current.node.entries?.first(where: { $0.key == key }) {
                 let path = current.path.isEmpty ? key : "\(current.path).\(key)"
-                current = ValueReader(node: pair.value, path: path, file: file)
-            } else if let index = step as? Int, let sequence = current.node.sequence, index < sequence.count {
-                current = ValueReader(node: sequence[sequence.index(sequence.startIndex, offsetBy: index)],
-                                      path: "\(current.path)[\(index)]", file: file)
+                current = ValueReader(node: entry.value, path: path, file: file)
+            } else if let index = step as? Int, let items = current.node.items, index < items.count {
+                current = ValueReader(node: items[index], path: "\(current.path)[\(index)]", file: file)
             } else {
                 break
             }
@@ -272,12 +272,10 @@ extension ValueReader {
 }
 
 extension ValueReader {
-    /// The node written back as YAML text, for a nested document that is stored or handed on whole.
-    public func serialized() throws(FormatError) -> String {
-        do {
-            return try Yams.serialize(node: node)
-        } catch {
-            throw self.error("cannot be written back as text: \(error)")
-        }
+    /// The value written back as JSON text, for a nested document that is stored or handed on whole.
+    public func serialized() -> String {
+        var out = ""
+        node.json(into: &out)
+        return out + "\n"
     }
 }
