@@ -9,7 +9,13 @@ one JSON file in the format of docs/measurement-format.md.
 
   python3 calibration/harness/measure_spaces.py --out FILE [--quick]
       [--families gemm,elementwise,reduction,attention] [--budget-s 390] [--campaign spaces|inflight]
+      [--machine h100-sxm] [--all-holdout]
   python3 calibration/harness/measure_spaces.py --plan   # list spaces, no GPU
+
+--machine NAME (default h100-sxm) is the machine-file name written into the file's
+`machine` field, e.g. h200-sxm for a run on an H200. --all-holdout writes every
+space's `split` as `holdout` (data for judging the model on another machine only;
+nothing is fitted on it).
 
 Phases: (1) plan the spaces; (2) compile every distinct Triton kernel variant
 in parallel worker processes, which fills Triton's on-disk cache; (3) measure
@@ -717,6 +723,10 @@ def main():
     ap.add_argument("--campaign", choices=("spaces", "inflight"), default="spaces",
                     help="spaces: the tune and held-out spaces of docs/accuracy.md; inflight: the confirmation "
                          "campaign of the DRAM in-flight term (new shapes, all held out)")
+    ap.add_argument("--machine", default="h100-sxm",
+                    help="machine-file name written into the file's machine field (default h100-sxm)")
+    ap.add_argument("--all-holdout", action="store_true",
+                    help="write every space's split as holdout (judging data only, nothing fitted on it)")
     args = ap.parse_args()
     t_start = time.time()
 
@@ -725,6 +735,9 @@ def main():
     if bad:
         ap.error(f"unknown families {bad}; choose from {FAMILIES}")
     spaces = build_plan(families, args.quick, args.campaign)
+    if args.all_holdout:
+        for s in spaces:
+            s.split = "holdout"
     print_plan(spaces)
     if args.plan:
         return 0
@@ -740,7 +753,7 @@ def main():
     device, driver = kc_common.device_and_driver()
     print(f"device: {device}; {driver}", flush=True)
     if "H100" not in device:
-        print(f"warning: expected an H100, found {device!r}; the file still says machine {kc_common.MACHINE}",
+        print(f"warning: expected an H100, found {device!r}; the file still says machine {args.machine}",
               flush=True)
     props = torch.cuda.get_device_properties(0)
     try:
@@ -751,7 +764,7 @@ def main():
           f"shared memory per block (opt-in) {max_shared} B", flush=True)
     kc_common.set_fp32_matmul(False)     # fp32 references in IEEE fp32
 
-    doc = {"version": 1, "kind": "kernelcast-measurements", "machine": kc_common.MACHINE, "device": device,
+    doc = {"version": 1, "kind": "kernelcast-measurements", "machine": args.machine, "device": device,
            "driver": driver, "harness": "calibration/harness/measure_spaces.py", "created": kc_common.iso_now(),
            "spaces": []}
 
