@@ -3,7 +3,8 @@
 
 Starts the server from BIN (default .build-release/release/kernelcast, else .build/debug/kernelcast), sends each
 request REPEATS times over one kept-alive connection after WARMUP untimed ones, and prints the median, p10 and p90
-wall time per request as the client sees it (serialising, sending, predicting, rendering, receiving, parsing).
+wall time per request from sending the (already serialised) body to the last byte of the answer received, and
+the same with the client's json.loads of the answer added.
 
   python3 benchmarks/api_batch.py [--bin PATH] [--repeats 30] [--candidates 10000]
 
@@ -37,18 +38,21 @@ def schedules(count):
 
 def timed(conn, body, repeats, warmup):
     payload = json.dumps(body).encode()
-    times = []
+    received, parsed = [], []
     for i in range(warmup + repeats):
         start = time.perf_counter()
         conn.request("POST", "/v1/predict", payload, {"Content-Type": "application/json"})
         response = conn.getresponse()
-        answer = json.loads(response.read())
-        elapsed = time.perf_counter() - start
+        raw = response.read()
+        answered = time.perf_counter()
+        answer = json.loads(raw)
+        done = time.perf_counter()
         if response.status != 200:
             raise SystemExit(f"HTTP {response.status}: {answer}")
         if i >= warmup:
-            times.append(elapsed)
-    return times, answer, len(payload)
+            received.append(answered - start)
+            parsed.append(done - start)
+    return received, parsed, answer, len(payload), len(raw)
 
 
 def main():
@@ -76,11 +80,14 @@ def main():
         print(f"kernelcast serve ({args.bin}), {args.candidates} GEMM candidates on h200-sxm, "
               f"{args.repeats} requests after {args.warmup} warm-up, one connection")
         for name, body in (("batch (list of schedules)", batch), ("space (cross product, top 10)", space)):
-            times, answer, size = timed(conn, body, args.repeats, args.warmup)
+            received, parsed, answer, size, answer_size = timed(conn, body, args.repeats, args.warmup)
             count = answer.get("candidates")
-            q = statistics.quantiles(times, n=10)
-            print(f"  {name}: {count} candidates, request {size / 1e6:.2f} MB: median {statistics.median(times) * 1e3:.1f} ms, "
-                  f"p10 {q[0] * 1e3:.1f} ms, p90 {q[-1] * 1e3:.1f} ms")
+
+            def figures(times):
+                q = statistics.quantiles(times, n=10)
+                return f"median {statistics.median(times) * 1e3:.1f} ms (p10 {q[0] * 1e3:.1f}, p90 {q[-1] * 1e3:.1f})"
+            print(f"  {name}: {count} candidates, request {size / 1e6:.2f} MB, answer {answer_size / 1e6:.2f} MB")
+            print(f"    answered: {figures(received)}; with the client's json.loads: {figures(parsed)}")
     finally:
         server.terminate()
         server.wait(timeout=10)

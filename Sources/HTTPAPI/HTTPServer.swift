@@ -98,8 +98,10 @@ public enum HTTPServer {
                 } else if operation.method == .post {
                     body = try await readBody(request, limit: settings.maxBodyBytes)
                 }
-                let result = try await service.perform(operation, body: body)
-                return json(result.rendered())
+                // Compact: answers are for programs, and a 10,000-prediction answer is half the size and time.
+                let answer: JSONValue = try await service.perform(operation, body: body)
+                let text: String = answer.compact()
+                return json(text)
             }
         }
         router.post("/mcp") { request, _ -> Response in
@@ -163,12 +165,12 @@ struct ErrorMiddleware<Context: Hummingbird.RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as ServiceError {
-            return HTTPServer.json(error.json.rendered(), status: .init(code: error.status))
+            return HTTPServer.json(error.json.compact(), status: .init(code: error.status))
         } catch let error as HTTPError {
             if error.status == .notFound || error.status == .methodNotAllowed, let allowed = methods(of: request.uri.path) {
                 let service = ServiceError(.badRequest, "\(request.method.rawValue) is not allowed on \(request.uri.path)",
                                            remedy: "use \(allowed.joined(separator: " or ")); see /openapi.json")
-                var response = HTTPServer.json(service.json.rendered(), status: .methodNotAllowed)
+                var response = HTTPServer.json(service.json.compact(), status: .methodNotAllowed)
                 response.headers[.allow] = allowed.joined(separator: ", ")
                 return response
             }
@@ -180,10 +182,10 @@ struct ErrorMiddleware<Context: Hummingbird.RequestContext>: RouterMiddleware {
             case .contentTooLarge: ServiceError(.tooLarge, "the body is too large", remedy: "send a smaller request")
             default: ServiceError(.badRequest, error.body ?? "\(error.status)", remedy: "see docs/api.md")
             }
-            return HTTPServer.json(service.json.rendered(), status: error.status)
+            return HTTPServer.json(service.json.compact(), status: error.status)
         } catch {
             let service = ServiceError(.failed, "\(error)", remedy: "report this with the request that caused it")
-            return HTTPServer.json(service.json.rendered(), status: .internalServerError)
+            return HTTPServer.json(service.json.compact(), status: .internalServerError)
         }
     }
 }

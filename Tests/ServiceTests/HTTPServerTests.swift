@@ -14,18 +14,18 @@ import Testing
         try await app.test(.live) { client in
             try await client.execute(uri: "/v1/health", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains("\"status\": \"ok\""))
+                #expect(String(buffer: response.body).contains("\"status\":\"ok\""))
             }
             try await client.execute(uri: "/v1/predict", method: .post, body: body("{\"machine\": \"h200-sxm\", \"family\": \"gemm\"")) { response in
                 #expect(response.status == .badRequest)
-                #expect(String(buffer: response.body).contains("\"code\": \"bad_request\""))
+                #expect(String(buffer: response.body).contains("\"code\":\"bad_request\""))
             }
             try await client.execute(uri: "/v1/predict", method: .post, body: body("""
                 {"machine": "h200-sxm", "family": "gemm", \(gemm4096),
                  "schedules": [{"block_m": 128, "block_n": 128, "block_k": 64, "warps": 4, "stages": 4}]}
                 """)) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains("\"feasible\": 1"))
+                #expect(String(buffer: response.body).contains("\"feasible\":1"))
             }
             try await client.execute(uri: "/v1/machines/h200-sxn", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -33,7 +33,7 @@ import Testing
             }
             try await client.execute(uri: "/v1/nothing", method: .get) { response in
                 #expect(response.status == .notFound)
-                #expect(String(buffer: response.body).contains("\"remedy\": \"see /openapi.json for the routes\""))
+                #expect(String(buffer: response.body).contains("\"remedy\":\"see /openapi.json for the routes\""))
             }
             try await client.execute(uri: "/openapi.json", method: .get) { response in
                 #expect(String(buffer: response.body) == OpenAPI.document(version: Version.current).rendered() + "\n")
@@ -47,7 +47,7 @@ import Testing
             let big = "{\"machine\": \"h200-sxm\", \"pad\": \"" + String(repeating: "x", count: 4096) + "\"}"
             try await client.execute(uri: "/v1/predict", method: .post, body: body(big)) { response in
                 #expect(response.status == .contentTooLarge)
-                #expect(String(buffer: response.body).contains("\"code\": \"too_large\""))
+                #expect(String(buffer: response.body).contains("\"code\":\"too_large\""))
             }
         }
     }

@@ -89,7 +89,10 @@ enum JSONTree {
                 let keyPosition = position
                 guard current == UInt8(ascii: "\"") else { throw error("expected a key in double quotes") }
                 let key = try string()
-                guard seen.insert(key).inserted else {
+                // Objects are small: a scan finds a duplicate faster than hashing, up to a few dozen keys.
+                let duplicate = entries.count < 32 ? entries.contains { $0.key == key } : !seen.insert(key).inserted
+                if entries.count == 31 { seen = Set(entries.compactMap(\.key) + [key]) }
+                guard !duplicate else {
                     throw FormatError(FileLocation(file: file, line: keyPosition.line, column: keyPosition.column), field: key,
                                       "duplicate key; each key may appear once in a mapping")
                 }
@@ -146,6 +149,14 @@ enum JSONTree {
 
         mutating func string() throws(FormatError) -> String {
             advance()
+            // Most strings have no escape: read them as one run of bytes.
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                let text = String(decoding: bytes[index..<end], as: UTF8.self)
+                while index <= end { advance() }
+                return text
+            }
             var scalars = String.UnicodeScalarView()
             var runStart = index
             func flush(_ parser: Parser, to end: Int) {

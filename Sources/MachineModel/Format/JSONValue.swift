@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value whose object keys keep their order, so that output for programs is stable and reads like the file.
-public indirect enum JSONValue: Hashable, Sendable {
+public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -92,6 +92,13 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 
     static func quote(_ text: String, into out: inout String) {
+        // Most text needs no escape: then it is appended whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += "\""
+            out += text
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {

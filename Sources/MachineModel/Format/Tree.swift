@@ -9,7 +9,7 @@ struct Position: Hashable, Sendable {
 
 /// A parsed value with its place in the text: what the readers walk, whether the text was YAML (through Yams) or
 /// JSON (through `JSONTree`, which is much faster on large requests and knows no aliases).
-indirect enum TreeNode {
+enum TreeNode {
     case scalar(String, plain: Bool, Position)
     case sequence([TreeNode], Position)
     case mapping([TreeEntry], Position)

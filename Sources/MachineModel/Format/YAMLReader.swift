@@ -72,8 +72,34 @@ public struct YAMLDocument {
 /// One node of the document with its dotted path.
 public struct ValueReader {
     let node: TreeNode
-    public let path: String
     public let file: String
+    /// The parent's dotted path and this node's place in it; the path is only spelt out when asked for (an error),
+    /// so that reading 10,000 schedules builds no path strings.
+    let parent: String
+    let leaf: Leaf
+
+    enum Leaf {
+        case root, key(String), index(Int)
+    }
+
+    init(node: TreeNode, path: String, file: String) {
+        self.init(node: node, parent: path, leaf: .root, file: file)
+    }
+
+    init(node: TreeNode, parent: String, leaf: Leaf, file: String) {
+        self.node = node
+        self.parent = parent
+        self.leaf = leaf
+        self.file = file
+    }
+
+    public var path: String {
+        switch leaf {
+        case .root: parent
+        case let .key(key): parent.isEmpty ? key : "\(parent).\(key)"
+        case let .index(index): "\(parent)[\(index)]"
+        }
+    }
 
     public var location: FileLocation {
         let p = node.position
@@ -92,7 +118,8 @@ public struct ValueReader {
 
     public func sequence() throws(FormatError) -> [ValueReader] {
         guard let items = node.items else { throw error("expected a list, got \(describe())") }
-        return items.enumerated().map { ValueReader(node: $0.element, path: "\(path)[\($0.offset)]", file: file) }
+        let prefix = path
+        return items.enumerated().map { ValueReader(node: $0.element, parent: prefix, leaf: .index($0.offset), file: file) }
     }
 
     public func string() throws(FormatError) -> String {
@@ -188,7 +215,12 @@ public struct ValueReader {
 public final class MappingReader {
     let pairs: [TreeEntry]
     let reader: ValueReader
-    private var consumed: Set<String> = []
+    /// Keys read so far; a mapping has a few dozen keys at most, so a list is faster than a set.
+    private var consumed: [String] = []
+
+    private func consume(_ key: String) {
+        if !consumed.contains(key) { consumed.append(key) }
+    }
 
     init(entries: [TreeEntry], reader: ValueReader) {
         self.pairs = entries
@@ -203,7 +235,7 @@ public final class MappingReader {
 
     func child(_ key: String) -> ValueReader? {
         guard let entry = entry(key) else { return nil }
-        let reader = ValueReader(node: entry.value, path: path.isEmpty ? key : "\(path).\(key)", file: reader.file)
+        let reader = ValueReader(node: entry.value, parent: path, leaf: .key(key), file: reader.file)
         return reader.isNull ? nil : reader
     }
 
@@ -218,7 +250,7 @@ public final class MappingReader {
     public func has(_ key: String) -> Bool { child(key) != nil }
 
     public func required<T>(_ key: String, _ read: (ValueReader) throws(FormatError) -> T) throws(FormatError) -> T {
-        consumed.insert(key)
+        consume(key)
         guard let value = child(key) else {
             throw FormatError(location, field: fieldPath(key), "missing required field")
         }
@@ -226,7 +258,7 @@ public final class MappingReader {
     }
 
     public func optional<T>(_ key: String, _ read: (ValueReader) throws(FormatError) -> T) throws(FormatError) -> T? {
-        consumed.insert(key)
+        consume(key)
         guard let value = child(key) else { return nil }
         return try read(value)
     }
@@ -235,7 +267,7 @@ public final class MappingReader {
     public func entries() -> [(key: String, value: ValueReader)] {
         pairs.compactMap { entry in
             guard let key = entry.key else { return nil }
-            consumed.insert(key)
+            consume(key)
             return (key, ValueReader(node: entry.value, path: fieldPath(key), file: reader.file))
         }
     }
