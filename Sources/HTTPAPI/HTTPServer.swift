@@ -99,9 +99,7 @@ public enum HTTPServer {
                     body = try await readBody(request, limit: settings.maxBodyBytes)
                 }
                 // Compact: answers are for programs, and a 10,000-prediction answer is half the size and time.
-                let answer: JSONValue = try await service.perform(operation, body: body)
-                let text: String = answer.compact()
-                return json(text)
+                return json(try await service.perform(operation, body: body).compact())
             }
         }
         router.post("/mcp") { request, _ -> Response in
