@@ -87,7 +87,7 @@ public enum HTTPServer {
         router.add(middleware: BearerTokenMiddleware(token: settings.token))
         let openAPI = OpenAPI.document(version: service.configuration.version).rendered()
         router.get("/openapi.json") { _, _ in json(openAPI) }
-        for operation in Operation.allCases {
+        for operation in APIOperation.allCases {
             let path = operation.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
             let method: HTTPRequest.Method = operation.method == .get ? .get : .post
             router.on(RouterPath(path), method: method) { request, context -> Response in
@@ -119,7 +119,7 @@ public enum HTTPServer {
     /// Every route's path (`:name` for a parameter) and its methods, for answering 405 to any other method.
     static func routes() -> [(path: [Substring], methods: [String])] {
         var routes: [(path: [Substring], methods: [String])] = [(["openapi.json"], ["GET"]), (["mcp"], ["POST"])]
-        for operation in Operation.allCases {
+        for operation in APIOperation.allCases {
             let path = operation.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
                 .split(separator: "/")
             if let i = routes.firstIndex(where: { $0.path == path }) {

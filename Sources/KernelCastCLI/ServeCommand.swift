@@ -87,14 +87,14 @@ struct APICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
         abstract: "Answer one API operation: the request JSON on standard input (or --input), the answer JSON on standard output.",
-        discussion: "Operations: \(Operation.allCases.map(\.rawValue).joined(separator: ", ")). The same requests and answers as the HTTP API (docs/api.md); an error prints {code, message, remedy} and exits 1.")
+        discussion: "Operations: \(APIOperation.allCases.map(\.rawValue).joined(separator: ", ")). The same requests and answers as the HTTP API (docs/api.md); an error prints {code, message, remedy} and exits 1.")
     @OptionGroup var options: ServiceOptions
     @Argument(help: "The operation.") var operation: String
     @Option(help: "Read the request from this file instead of standard input.") var input: String?
 
     func run() async throws {
-        guard let op = Operation(rawValue: operation) else {
-            let names = Operation.allCases.map(\.rawValue)
+        guard let op = APIOperation(rawValue: operation) else {
+            let names = APIOperation.allCases.map(\.rawValue)
             let hint = names.first { $0.hasPrefix(operation.prefix(3)) }.map { "did you mean \($0)? " } ?? ""
             throw ValidationError("no operation \"\(operation)\"; \(hint)operations: \(names.joined(separator: ", "))")
         }

@@ -11,12 +11,12 @@ public enum MCPTools {
             name: "kernelcast", version: service.configuration.version,
             instructions: "KernelCast predicts GPU kernel candidates' times on machine models, plans which to verify on hardware, and verifies them. Start with machines, then predict or plan; explain says what bounds a candidate and what to try next.",
             capabilities: .init(tools: .init(listChanged: false)))
-        let tools = Operation.allCases.filter(\.isTool).map { operation in
+        let tools = APIOperation.allCases.filter(\.isTool).map { operation in
             Tool(name: operation.rawValue, description: operation.summary, inputSchema: value(operation.inputSchema))
         }
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
         await server.withMethodHandler(CallTool.self) { params in
-            guard let operation = Operation(rawValue: params.name), operation.isTool else {
+            guard let operation = APIOperation(rawValue: params.name), operation.isTool else {
                 return CallTool.Result(content: [.text(text: "error: no tool \"\(params.name)\"; tools: \(tools.map(\.name).joined(separator: ", "))", annotations: nil, _meta: nil)], isError: true)
             }
             let body: String

@@ -43,7 +43,7 @@ public final class KernelCastService: Sendable {
     }
 
     /// Answers one operation; `body` is the request's JSON text (path parameters already folded in).
-    public func perform(_ operation: Operation, body: String) async throws(ServiceError) -> JSONValue {
+    public func perform(_ operation: APIOperation, body: String) async throws(ServiceError) -> JSONValue {
         let request = try Request(body)
         do {
             let answer = try await answer(operation, request)
@@ -64,7 +64,7 @@ public final class KernelCastService: Sendable {
         }
     }
 
-    private func answer(_ operation: Operation, _ r: Request) async throws -> JSONValue {
+    private func answer(_ operation: APIOperation, _ r: Request) async throws -> JSONValue {
         switch operation {
         case .health:
             return .object([("status", .string("ok")), ("version", .string(configuration.version)),
@@ -88,11 +88,11 @@ public final class KernelCastService: Sendable {
         case .whatif:
             let model = try planModel(r)
             let space = try CandidateFile.read(r.document("space"))
-            let edits = try r.fields.required("set") { v throws(FormatError) in try v.sequence().map { item throws(FormatError) in try item.nonEmptyString() } }
+            let edits = try r.texts("set")
             let parsed = try edits.map { text throws(PlannerError) in try MachineEdit(parsing: text) }
             return whatIfJSON(try WhatIf.compare(space, model: model, edits: parsed), space: space, machine: model.machine.name)
         case .compare:
-            let names = try r.fields.required("machines") { v throws(FormatError) in try v.sequence().map { item throws(FormatError) in try item.nonEmptyString() } }
+            let names = try r.texts("machines")
             let space = try CandidateFile.read(r.document("space"))
             var results: [(machine: String, best: SpaceBest?, model: String)] = []
             for name in names {
@@ -270,7 +270,7 @@ public final class KernelCastService: Sendable {
         let machine = try self.machine(r.string("machine"))
         let device = try r.optionalString("device") ?? "opencl:0"
         let limit = try r.fields.optional("limit") { v throws(FormatError) in try v.positiveInt() }
-        let policy = VerificationPolicy(checkCount: try r.positive("checks", default: 3, maximum: 100),
+        let policy = VerificationPolicy(checkCount: try r.positive("checks", default: 3, minimum: 2, maximum: 100),
                                         repetitions: try r.positive("repetitions", default: 25, maximum: 10_000))
         let document = try r.document("candidate")
         let text = document.root.serialized()

@@ -7,7 +7,7 @@ public enum OpenAPI {
         var paths: [(String, JSONValue)] = []
         for path in uniquePaths() {
             var methods: [(String, JSONValue)] = []
-            for operation in Operation.allCases where operation.path == path {
+            for operation in APIOperation.allCases where operation.path == path {
                 methods.append((operation.method.rawValue.lowercased(), describe(operation)))
             }
             paths.append((path, .object(methods)))
@@ -33,7 +33,7 @@ public enum OpenAPI {
 
     static func uniquePaths() -> [String] {
         var seen: [String] = []
-        for operation in Operation.allCases where !seen.contains(operation.path) { seen.append(operation.path) }
+        for operation in APIOperation.allCases where !seen.contains(operation.path) { seen.append(operation.path) }
         return seen
     }
 
@@ -45,7 +45,7 @@ public enum OpenAPI {
         ])),
     ])
 
-    static func describe(_ operation: Operation) -> JSONValue {
+    static func describe(_ operation: APIOperation) -> JSONValue {
         let error: JSONValue = .object([("description", .string("{code, message, remedy}")),
                                         ("content", .object([("application/json", .object([("schema", .object([("$ref", .string("#/components/schemas/Error"))]))]))]))])
         var responses: [(String, JSONValue)] = [
@@ -56,12 +56,16 @@ public enum OpenAPI {
         for status in statuses { responses.append((status, error)) }
         var pairs: [(String, JSONValue)] = [("operationId", .string(operation.rawValue)), ("summary", .string(operation.summary))]
         if let name = operation.pathParameter {
-            pairs.append(("parameters", .array([.object([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)),
-                                                         ("schema", .object([("type", .string("string"))]))])])))
+            var parameter: [(String, JSONValue)] = [("name", .string(name)), ("in", .string("path")), ("required", .bool(true)),
+                                                    ("schema", .object([("type", .string("string"))]))]
+            if operation == .machine { parameter.append(("example", .string("h200-sxm"))) }
+            pairs.append(("parameters", .array([.object(parameter)])))
         }
         if operation.method == .post {
+            var media: [(String, JSONValue)] = [("schema", operation.inputSchema)]
+            if let example = operation.example { media.append(("example", example)) }
             pairs.append(("requestBody", .object([("required", .bool(true)),
-                                                  ("content", .object([("application/json", .object([("schema", operation.inputSchema)]))]))])))
+                                                  ("content", .object([("application/json", .object(media))]))])))
         }
         pairs.append(("responses", .object(responses)))
         return .object(pairs)

@@ -28,19 +28,28 @@ struct Request {
     }
 
     func string(_ key: String) throws(FormatError) -> String {
-        try fields.required(key) { v throws(FormatError) in try v.nonEmptyString() }
+        try fields.required(key) { v throws(FormatError) in try v.quotedString() }
     }
 
     func optionalString(_ key: String) throws(FormatError) -> String? {
-        try fields.optional(key) { v throws(FormatError) in try v.nonEmptyString() }
+        try fields.optional(key) { v throws(FormatError) in try v.quotedString() }
     }
 
-    func positive(_ key: String, default value: Int, maximum: Int = 1_000_000) throws(FormatError) -> Int {
+    func positive(_ key: String, default value: Int, minimum: Int = 1, maximum: Int = 1_000_000) throws(FormatError) -> Int {
         try fields.optional(key) { v throws(FormatError) in
             let n = try v.positiveInt()
-            guard n <= maximum else { throw v.error("expected at most \(maximum), got \(n)") }
+            guard n >= minimum, n <= maximum else { throw v.error("expected \(minimum) to \(maximum), got \(n)") }
             return n
         } ?? value
+    }
+
+    /// A list of non-empty texts with at least one item (machine names, edits).
+    func texts(_ key: String) throws(FormatError) -> [String] {
+        try fields.required(key) { v throws(FormatError) in
+            let items = try v.sequence()
+            guard !items.isEmpty else { throw v.error("expected at least one value") }
+            return try items.map { item throws(FormatError) in try item.quotedString() }
+        }
     }
 
     func bool(_ key: String, default value: Bool) throws(FormatError) -> Bool {

@@ -13,7 +13,7 @@ extension JSONValue {
 /// Short text answers for language models (the MCP tools): the bottleneck sentence, the top candidates with their
 /// reasons and what to try next, instead of every number.
 public enum Summary {
-    public static func text(_ operation: Operation, _ result: JSONValue) -> String {
+    public static func text(_ operation: APIOperation, _ result: JSONValue) -> String {
         switch operation {
         case .predict: return result["predictions"] != nil ? batch(result) : ranking(result)
         case .plan: return plan(result)

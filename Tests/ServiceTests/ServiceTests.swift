@@ -124,9 +124,19 @@ let gemm4096 = #""problem": {"m": 4096, "n": 4096, "k": 4096, "dtype": "fp16"}"#
 
     @Test func everyOperationHasARouteAndEveryPostABodySchema() {
         let document = OpenAPI.document(version: Version.current).compact()
-        for operation in Operation.allCases {
+        for operation in APIOperation.allCases {
             #expect(document.contains("\"operationId\":\"\(operation.rawValue)\""))
         }
         #expect(document.contains(#""openapi":"3.1.0""#))
+    }
+}
+
+@Suite struct ExampleTests {
+    /// Every example in the OpenAPI document is a request its operation answers (verify and refine, which run a
+    /// device or fit for seconds, are exercised by the client tests).
+    @Test(arguments: APIOperation.allCases.filter { $0.example != nil && $0 != .verify && $0 != .refine })
+    func theExampleIsAnswered(operation: APIOperation) async throws {
+        let result = try await makeService().perform(operation, body: operation.example!.compact())
+        #expect(result.compact().count > 2)
     }
 }

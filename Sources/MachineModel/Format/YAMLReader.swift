@@ -127,6 +127,13 @@ public struct ValueReader {
         return text
     }
 
+    /// A text written in quotes: what a JSON string is (a bare number or true is not a name).
+    public func quotedString() throws(FormatError) -> String {
+        guard case let .scalar(text, plain, _) = node, !plain else { throw error("expected a text in double quotes, got \(describe())") }
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw error("expected a non-empty text") }
+        return text
+    }
+
     public func nonEmptyString() throws(FormatError) -> String {
         let text = try string()
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw error("expected a non-empty text") }

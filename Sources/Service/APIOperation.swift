@@ -2,7 +2,7 @@ import MachineModel
 
 /// Every operation the service answers, with its route, its summary and the JSON schema of its input: the one source
 /// of the HTTP routes, the OpenAPI document and the MCP tools.
-public enum Operation: String, CaseIterable, Sendable {
+public enum APIOperation: String, CaseIterable, Sendable {
     case health, machines, machine, predict, plan, explain, bound, whatif, compare, port, fusion
     case verify, job, record, refine
 
@@ -143,8 +143,16 @@ public enum Limits {
 
 /// JSON-schema fragments of the catalog.
 enum Schema {
+    /// An object whose optional properties may also be null: the readers take a null as "not given".
     static func object(_ properties: [(String, JSONValue)], required: [String]) -> JSONValue {
-        .object([("type", .string("object")), ("properties", .object(properties)),
+        let properties = properties.map { name, schema -> (String, JSONValue) in
+            guard !required.contains(name), case let .object(pairs) = schema,
+                  let i = pairs.firstIndex(where: { $0.0 == "type" }), case let .string(type) = pairs[i].1 else { return (name, schema) }
+            var nullable = pairs
+            nullable[i].1 = .array([.string(type), .string("null")])
+            return (name, .object(nullable))
+        }
+        return .object([("type", .string("object")), ("properties", .object(properties)),
                  ("required", .array(required.map(JSONValue.string))), ("additionalProperties", .bool(false))])
     }
 
