@@ -99,6 +99,15 @@ import Testing
             """ + "\n")
     }
 
+    /// --refinement scores the refined terms; without it eval scores the model's own (the figure above).
+    @Test func scoresARefinementWhenAskedTo() throws {
+        let result = try runKernelCast(["eval", "plans/examples/measured-h100.json", "--machine", PredictCommandTests.machine,
+                                        "--refinement", "calibration/results/h100-sxm/refinement.json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\nholdout (4 spaces): mean Spearman "))
+        #expect(!result.stdout.contains("holdout (4 spaces): mean Spearman 0.598, mean top-1 regret 1.02%, mean top-5 regret 0%, MAPE 2.5%"))
+    }
+
     /// The example is four spaces of the confirmation campaign, copied as measured.
     @Test func theShippedExampleIsWhatTheH100Measured() throws {
         func spaces(_ path: String) throws -> [String: NSDictionary] {
