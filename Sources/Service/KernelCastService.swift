@@ -73,8 +73,7 @@ public final class KernelCastService: Sendable {
             return .object([("machines", .array(library.machines.map(machineSummary)))])
         case .machine:
             let machine = try self.machine(r.string("name"))
-            guard case let .object(pairs) = machine.tree.json(sources: machine.sources) else { return .null }
-            return .object(pairs)
+            return machine.tree.json(sources: machine.sources)
         case .predict: return try predict(r)
         case .plan:
             let model = try planModel(r)
@@ -277,8 +276,14 @@ public final class KernelCastService: Sendable {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kernelcast-job-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("candidate.json").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        let loaded = try VerifyInput.load(path: path, materialize: true, limit: limit)
+        let loaded: VerifyInput.Loaded
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            loaded = try VerifyInput.load(path: path, materialize: true, limit: limit)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
         let options = BatchOptions(machine: machine.name, limits: PhysicalLimits(machine: machine), policy: policy, limit: limit)
         let id = await jobs.submit(JobQueue.Work(device: device, entries: Array(loaded.entries), options: options,
                                                  description: loaded.description, folder: folder.path))
