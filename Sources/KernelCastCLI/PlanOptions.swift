@@ -50,7 +50,7 @@ func loadRefinement(for machine: Machine, file: String?, machines: MachineOption
 func planModel(for machine: Machine, refinement loaded: (Refinement, String)?) throws -> (PlanModel, String?) {
     guard let (refinement, path) = loaded else { return (PlanModel(machine: machine), nil) }
     if refinement.machine != machine.name {
-        return (PlanModel(machine: machine, refinement: refinement.withoutMachineFields()), "\(path) (from \(refinement.machine): family terms only)")
+        return (PlanModel(machine: machine, refinement: refinement), "\(path) (from \(refinement.machine): family terms only)")
     }
     return (PlanModel(machine: machine, refinement: refinement), path)
 }

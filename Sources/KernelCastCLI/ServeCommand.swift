@@ -95,7 +95,7 @@ struct APICommand: AsyncParsableCommand {
     func run() async throws {
         guard let op = APIOperation(rawValue: operation) else {
             let names = APIOperation.allCases.map(\.rawValue)
-            let hint = names.first { $0.hasPrefix(operation.prefix(3)) }.map { "did you mean \($0)? " } ?? ""
+            let hint = suggestion(for: operation, among: names).map { "did you mean \($0)? " } ?? ""
             throw ValidationError("no operation \"\(operation)\"; \(hint)operations: \(names.joined(separator: ", "))")
         }
         let body: String

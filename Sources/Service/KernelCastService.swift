@@ -307,8 +307,6 @@ final class ModelCache: @unchecked Sendable {
         if refined, FileManager.default.fileExists(atPath: path) {
             refinement = try RefinementFile.parse(try String(contentsOfFile: path, encoding: .utf8), file: RefinementFile.defaultPath(machine: machine.name))
         }
-        // A refinement fitted on another machine (a port) carries its family terms only.
-        if let fitted = refinement, fitted.machine != machine.name { refinement = fitted.withoutMachineFields() }
         let model = PlanModel(machine: machine, refinement: refinement)
         models[key] = model
         return model

@@ -65,7 +65,7 @@ struct Request {
 }
 
 /// The closest of `names` to `name` by edit distance, when it is close enough to be a likely typo.
-func suggestion(for name: String, among names: [String]) -> String? {
+public func suggestion(for name: String, among names: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
         var row = Array(0...b.count)
         for i in 1...max(a.count, 1) where !a.isEmpty {

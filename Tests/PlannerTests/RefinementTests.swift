@@ -88,3 +88,20 @@ import Workloads
         }
     }
 }
+
+/// A refinement fitted on one machine and used on another carries its family terms, never its fitted fields.
+@Suite struct ForeignRefinementTests {
+    @Test func anotherMachinesRefinementKeepsItsTermsAndLeavesTheFields() throws {
+        let h100 = repositoryPath("calibration/results/h100-sxm/refinement.json")
+        let refinement = try RefinementFile.parse(try String(contentsOfFile: h100, encoding: .utf8), file: h100)
+        #expect(!refinement.machineFields.isEmpty)
+        let h200 = try MachineFile.load(path: repositoryPath("machines/h200-sxm.yaml"))
+        let model = PlanModel(machine: h200, refinement: refinement)
+        #expect(model.machine == h200)
+        #expect(model.refinement?.machineFields.isEmpty == true)
+        #expect(model.refinement?.families.keys.sorted { $0.rawValue < $1.rawValue } == refinement.families.keys.sorted { $0.rawValue < $1.rawValue })
+        #expect(model.model(for: .gemm).parameters == PlanModel(machine: h200, refinement: refinement.withoutMachineFields()).model(for: .gemm).parameters)
+        let own = PlanModel(machine: try MachineFile.load(path: repositoryPath("machines/h100-sxm.yaml")), refinement: refinement)
+        #expect(own.refinement?.machineFields.count == refinement.machineFields.count)
+    }
+}

@@ -15,7 +15,10 @@ public struct PlanModel: Sendable {
     private let bands: [FamilyBands]
 
     /// - Parameter refinement: fitted terms for this machine (or carried from another one by a port).
+    /// A refinement fitted on another machine carries its family terms only: its fitted machine fields describe
+    /// that machine (a port sets `machine` to its target and keeps the fields it scaled).
     public init(machine: Machine, refinement: Refinement? = nil) {
+        let refinement = refinement.map { $0.machine == machine.name ? $0 : $0.withoutMachineFields() }
         var effective = machine
         if let refinement {
             for field in refinement.machineFields {
