@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HTTPAPI
+import MachineModel
 import MCPSurface
 import Service
 import Store

@@ -68,7 +68,7 @@ import Testing
         let result = try runKernelCast(["predict", bad.path, "--machine", Self.machine])
         #expect(result.status == 1)
         #expect(result.stdout == "")
-        #expect(result.stderr == "\(bad.path):5:72: error: schedule.stagse: unknown field; expected one of block_k, block_m, block_n, group_m, matrix_units, split_k, stages, warps\n")
+        #expect(result.stderr == "\(bad.path):5:72: error: schedule.stagse: unknown field; expected one of block_k, block_m, block_n, group_m, matrix_units, persistent, split_k, stages, warps\n")
     }
 }
 

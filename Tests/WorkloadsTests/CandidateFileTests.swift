@@ -21,7 +21,7 @@ import Testing
         #expect(space.family == .gemm)
         #expect(space.count == 2 * 3 * 1 * 2 * 2)
         guard case let .gemm(problem, first) = space.candidate(at: 0) else { Issue.record("not a gemm"); return }
-        #expect(problem == GemmProblem(m: 4096, n: 4096, k: 4096, batch: 1, dtype: .fp16, epilogue: .none))
+        #expect(problem == GemmProblem(m: 4096, n: 4096, k: 4096, batch: 1, dtype: .fp16, epilogue: []))
         #expect(first == GemmSchedule(blockM: 64, blockN: 64, blockK: 64, warps: 4, stages: 3, groupM: 1, splitK: 1, matrixUnits: true))
         // The last key varies fastest.
         guard case let .gemm(_, second) = space.candidate(at: 1) else { return }

@@ -17,11 +17,15 @@ extension CostModel {
             return .infeasible(.threadsPerBlock(threads: threads, limit: f.maxThreadsPerBlock))
         }
         let kernels = s.fused ? 1 : p.ops
+        let named = !p.isCountShorthand
         var total: Prediction?
         for index in 0..<kernels {
-            let ops = s.fused ? p.ops : 1
-            // Extra inputs are read by the first kernels of an unfused chain, all at once when fused.
-            let extra = s.fused ? p.extraInputs : (p.extraInputs / kernels + (index < p.extraInputs % kernels ? 1 : 0))
+            let ops = s.fused ? p.chain[...] : p.chain[index...index]
+            // Named ops read their own operands; the count shorthand's extra inputs are read by the first kernels
+            // of an unfused chain, all at once when fused.
+            let extra = s.fused ? p.extraInputs
+                : named ? ElementOp.tensorOperands(Array(ops))
+                : (p.extraInputs / kernels + (index < p.extraInputs % kernels ? 1 : 0))
             let kernel = elementwiseKernel(p, s, ops: ops, extraInputs: extra, producedBefore: index > 0,
                                            launch: launchCost(index: index))
             total = total.map { $0.followed(by: kernel) } ?? kernel
@@ -30,7 +34,7 @@ extension CostModel {
     }
 
     func elementwiseKernel(
-        _ p: ElementwiseProblem, _ s: ElementwiseSchedule, ops: Int, extraInputs: Int, producedBefore: Bool,
+        _ p: ElementwiseProblem, _ s: ElementwiseSchedule, ops: ArraySlice<ElementOp>, extraInputs: Int, producedBefore: Bool,
         launch: Double
     ) -> Prediction {
         let f = figures
@@ -55,12 +59,14 @@ extension CostModel {
         w.spilled = spilled
         w.sharedBytes = s.compiler.sharedBytes ?? 0
         w.launch = launch
-        w.flops = n * Double(ops)
+        w.flops = n * Double(ops.count)
 
         let block = Double(s.blockElements)
-        // Instructions per warp: vector loads and stores, the ops, index and mask arithmetic.
-        let perWarp = Double(perThread) / vector * (inputs + 1) + Double(perThread) * Double(ops) * 1.5 + 12
-        w.vectorPerBlock = perWarp * Double(s.warps) / f.issuePerUnit
+        // Instructions per warp: vector loads and stores, index and mask arithmetic, then the ops themselves.
+        let perWarp = Double(perThread) / vector * (inputs + 1) + 12
+        let chain = f.chainTimes(f.cost(of: Array(ops)), elements: Double(perThread * threads), warps: f.subPartitions)
+        w.vectorPerBlock = perWarp * Double(s.warps) / f.issuePerUnit + chain.vector
+        w.specialPerBlock = chain.special
 
         // The input comes from L2 when the previous kernel of the chain just wrote it there and it fits.
         let tensor = n * e

@@ -88,8 +88,13 @@ extension CostModel {
             if path == .vector { operandRegisters = 2 * (bm * bn / t).squareRoot() }
         }
         let accumulator = bm * bn / t
-        let wanted = (path == .wgmma ? q.wgmmaRegistersPerAccumulator * accumulator : accumulator)
+        let mainLoop = (path == .wgmma ? q.wgmmaRegistersPerAccumulator * accumulator : accumulator)
             + operandRegisters + q.baseRegisters
+        // The epilogue holds each tensor operand's tile (a residual) beside the accumulator, plus a few temporaries.
+        let tensorOperands = Double(ElementOp.tensorOperands(p.epilogue))
+        let epilogueRegisters = accumulator * (1 + tensorOperands * max(1, e / 4)) + q.baseRegisters
+            + (p.epilogue.isEmpty ? 0 : 4)
+        let wanted = max(mainLoop, epilogueRegisters)
         let (registers, spilled) = self.registers(estimate: wanted, threads: threads, facts: s.compiler)
 
         let occupancy = f.occupancy(threadsPerBlock: threads, registersPerThread: registers, sharedBytes: shared)
@@ -134,16 +139,17 @@ extension CostModel {
         w.sharedPerBlock = sharedMoved / f.sharedBandwidthPerUnit
         w.sharedBytesMoved = sharedMoved * Double(grid)
 
-        // Epilogue arithmetic (conversion, bias, activation) on the vector units; gelu on the special units.
-        let epilogueOps: Double
-        switch p.epilogue {
-        case .none: epilogueOps = 1
-        case .bias, .residual: epilogueOps = 2
-        case .bias_relu: epilogueOps = 3
-        case .bias_gelu: epilogueOps = 8
-        }
-        w.vectorPerBlock += bm * bn * epilogueOps / Double(f.warpWidth) / f.issuePerUnit
-        if p.epilogue == .bias_gelu { w.specialPerBlock = bm * bn / f.specialPerUnit }
+        // Epilogue: the conversion to the output type and the named ops, per accumulator element, on the vector and
+        // special units. It runs after the tile's main loop, so only another resident block's main loop (or a
+        // persistent kernel's next tile) can hide it; its tensor operands are loaded then, a DRAM round trip.
+        var epilogueCost = f.cost(of: p.epilogue)
+        epilogueCost.vector += 1
+        let epilogue = f.chainTimes(epilogueCost, elements: bm * bn, warps: s.warps)
+        w.vectorPerBlock += epilogue.vector
+        w.specialPerBlock = epilogue.special
+        var epilogueSerial = max(epilogue.vector, epilogue.special)
+        if tensorOperands > 0 { epilogueSerial += f.dramLatency + tensorOperands * bm * bn * e / f.unitLoadBandwidth }
+        if p.epilogue.contains(where: { $0.operand == .row }) { epilogueSerial += f.l2Latency }
 
         // L2: every block streams its A and B panels; C (and bias or residual) once.
         let batch = Double(p.batch)
@@ -151,10 +157,12 @@ extension CostModel {
         let loads = Double(grid) * iterations * stageBytes
         let output = m * n * eo * batch
         var epilogueInputs = 0.0
-        switch p.epilogue {
-        case .none: break
-        case .bias, .bias_relu, .bias_gelu: epilogueInputs = Double(grid / max(1, s.splitK)) * bn * e
-        case .residual: epilogueInputs = output
+        for op in p.epilogue {
+            switch op.operand {
+            case .row: epilogueInputs += Double(grid / max(1, s.splitK)) * bn * e
+            case .tensor: epilogueInputs += output
+            case .none, .scalar: break
+            }
         }
         var splitTraffic = 0.0
         if s.splitK > 1 { splitTraffic = m * n * 4 * batch * Double(s.splitK) * 2 }
@@ -178,7 +186,7 @@ extension CostModel {
         var reads = compulsory
         if (m * k + k * n) * e > f.l2Usable { reads = max(compulsory, Double(grid) / wave * waveBytes) }
         reads = min(reads, loads)
-        w.dramBytes = reads + output + (p.epilogue == .residual ? output : 0) + (s.splitK > 1 ? m * n * 4 * batch : 0)
+        w.dramBytes = reads + output + tensorOperands * output + (s.splitK > 1 ? m * n * 4 * batch : 0)
 
         // Spilled accumulators are stored and reloaded around the MMAs of every iteration.
         f.addSpills(&w, spilled: spilled, accesses: 2 * iterations, parallelism: q.spillParallelism)
@@ -193,6 +201,7 @@ extension CostModel {
             ? smoothMax(iterationWork, loadLatency / depth, p: q.pipelineNorm) : iterationWork + loadLatency
         iteration += q.iterationCycles / f.clock
         w.fillDrainPerBlock = loadLatency + bm * bn * eo / f.unitLoadBandwidth + q.blockCycles / f.clock
+            + (s.persistent ? 0 : epilogueSerial)
         w.chainPerBlock = iterations * iteration + w.fillDrainPerBlock
         w.inflightPerBlock = max(1, depth) * stageBytes
         return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)

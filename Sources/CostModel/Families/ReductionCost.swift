@@ -52,8 +52,11 @@ extension CostModel {
         w.launch = launch
         w.flops = rows * cols * instructions / 2
 
-        let input = rows * cols * e
-        let output = p.op == .sum ? rows * e : rows * cols * e
+        // A prologue (residual + norm) reads its tensor operands, stores their sum and runs its ops on every element.
+        let prologueTensors = Double(ElementOp.tensorOperands(p.prologue))
+        let prologue = f.chainTimes(f.cost(of: p.prologue), elements: lanes * chunks, warps: f.subPartitions)
+        let input = rows * cols * e * (1 + prologueTensors)
+        let output = (p.op == .sum ? rows * e : rows * cols * e) + prologueTensors * rows * cols * e
         let weights = p.op == .layernorm ? 2 * cols * e : (p.op == .rmsnorm ? cols * e : 0)
         // The second pass over a row finds it in L2 while what flows through L2 in between fits: the resident
         // blocks' rows, read and written.
@@ -65,7 +68,8 @@ extension CostModel {
 
         let warpInstructions = perThread * chunks * instructions + reductions * 8
         w.vectorPerBlock = warpInstructions * Double(s.warps) / f.issuePerUnit
-        w.specialPerBlock = lanes * chunks * special / f.specialPerUnit
+        w.vectorPerBlock += prologue.vector
+        w.specialPerBlock = lanes * chunks * special / f.specialPerUnit + prologue.special
         // Spilled row elements are stored once and reloaded by each later step; running state once per chunk.
         f.addSpills(&w, spilled: spilled, accesses: looped ? 2 * chunks * passes : 1 + q.rowSpillReloads, parallelism: q.spillParallelism)
 
@@ -75,7 +79,7 @@ extension CostModel {
         let steps = Double(f.warpWidth.trailingZeroBitCount)
         var reduce = steps * q.shuffleCycles
         if s.warps > 1 { reduce += q.barrierCycles + Double(s.warps.trailingZeroBitCount) * q.shuffleCycles }
-        let rowBytes = Double(s.rowsPerBlock) * cols * e
+        let rowBytes = Double(s.rowsPerBlock) * cols * e * (1 + prologueTensors)
         let ownInstructions = perThread * chunks * instructions * Double(max(1, s.warps / 4))
         var chain = f.dramLatency + rowBytes / f.unitLoadBandwidth
         if looped { chain += (chunks - 1) * f.l2Latency / 2 + passes * f.l2Latency }

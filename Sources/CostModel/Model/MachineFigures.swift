@@ -16,6 +16,8 @@ public struct MachineFigures: Sendable {
     var specialPerUnit: Double
     /// Warp instructions issued per second per unit (the fp32 vector rate: one FMA lane-op per lane per clock).
     var issuePerUnit: Double
+    /// Cost per element of each named op, indexed by `ElementOp.ordinal`.
+    var elementOpCosts: [ElementOpCost]
 
     // occupancy rules
     var maxThreadsPerUnit: Int
@@ -98,6 +100,13 @@ public struct MachineFigures: Sendable {
         issuePerUnit = fp32 / Double(unitCount) / 2 / Double(warpWidth)
         specialPerUnit = (machine.compute.specialFunctionRate?.value.base ?? fp32 / 8) / Double(unitCount)
         note("compute.special_function_rate", machine.compute.specialFunctionRate)
+        elementOpCosts = ElementOp.allCases.map { op in
+            if let stated = machine.elementOps[op] {
+                used.append(("element_ops.\(op.rawValue)", stated.provenance))
+                return ElementOpCost(vector: stated.value, special: 0)
+            }
+            return ElementOpCost.fallback(op)
+        }
 
         if let o = machine.occupancy {
             maxThreadsPerUnit = o.maxThreadsPerUnit.value

@@ -48,11 +48,33 @@ private struct Parser {
             return levels
         }
         let launch = try top.optional("launch_overhead") { v throws(FormatError) in try self.sourced(v, Seconds.self) }
+        let ops = try top.optional("element_ops") { v throws(FormatError) in try self.elementOps(v.mapping()) } ?? [:]
         let unknown = try top.optional("unknown") { v throws(FormatError) in try v.list { i throws(FormatError) in try i.nonEmptyString() } } ?? []
         try top.finish()
         return Machine(
             name: name, kind: kind, identity: identity, sources: sources, compute: compute, occupancy: occupancy,
-            memory: memory, launchOverhead: launch, unknown: unknown)
+            memory: memory, launchOverhead: launch, elementOps: ops, unknown: unknown)
+    }
+
+    /// `element_ops: {gelu_erf: {value: 21.5, measured: RUN}}`: issue slots per element of each named op.
+    mutating func elementOps(_ m: MappingReader) throws(FormatError) -> [ElementOp: Sourced<Double>] {
+        var table: [ElementOp: Sourced<Double>] = [:]
+        for (key, value) in m.entries() {
+            guard let op = ElementOp(rawValue: key) else {
+                let hint = suggestion(for: key, among: ElementOp.allCases.map(\.rawValue)).map { "did you mean \($0)? " } ?? ""
+                throw FormatError(m.location(of: key), field: m.fieldPath(key),
+                                  "unknown op \"\(key)\"; \(hint)expected one of \(ElementOp.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            table[op] = try sourcedValue(value) { v throws(FormatError) in
+                let slots = try v.double()
+                // Rule: an op costs at least a fraction of an instruction per element and less than a few thousand.
+                guard slots > 0, slots <= 10_000 else {
+                    throw v.error("expected issue slots per element above 0 and at most 10000, got \(slots)")
+                }
+                return slots
+            }
+        }
+        return table
     }
 
     func identity(_ m: MappingReader) throws(FormatError) -> Identity {

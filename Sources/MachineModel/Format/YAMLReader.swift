@@ -109,6 +109,9 @@ public struct ValueReader {
     /// Whether the value is a mapping (for readers that accept a mapping or a scalar).
     public var isMapping: Bool { node.entries != nil }
 
+    /// The text of a scalar value, nil for a list or a mapping (for readers that accept a scalar or a list).
+    public var scalarText: String? { node.text }
+
     public func error(_ message: String) -> FormatError { FormatError(location, field: path.isEmpty ? "-" : path, message) }
 
     public func mapping() throws(FormatError) -> MappingReader {

@@ -13,6 +13,9 @@ public struct Machine: Hashable, Sendable {
     /// Ordered from the innermost level (registers) to the outermost (device memory, host link).
     public var memory: [MemoryLevel]
     public var launchOverhead: Sourced<Seconds>?
+    /// Cost of named elementwise ops in issue slots per element (fp32 lane instructions, special functions counted
+    /// at what they cost the issue stream), where calibration measured them or a file states them.
+    public var elementOps: [ElementOp: Sourced<Double>]
     /// Dotted field paths that a draft could not determine; never given a value in the same file.
     public var unknown: [String]
 
@@ -20,7 +23,8 @@ public struct Machine: Hashable, Sendable {
 
     public init(
         name: String, kind: Kind, identity: Identity, sources: [SourceDocument], compute: Compute,
-        occupancy: Occupancy?, memory: [MemoryLevel], launchOverhead: Sourced<Seconds>?, unknown: [String] = []
+        occupancy: Occupancy?, memory: [MemoryLevel], launchOverhead: Sourced<Seconds>?, elementOps: [ElementOp: Sourced<Double>] = [:],
+        unknown: [String] = []
     ) {
         self.name = name
         self.kind = kind
@@ -30,6 +34,7 @@ public struct Machine: Hashable, Sendable {
         self.occupancy = occupancy
         self.memory = memory
         self.launchOverhead = launchOverhead
+        self.elementOps = elementOps
         self.unknown = unknown
     }
 

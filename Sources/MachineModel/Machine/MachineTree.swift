@@ -32,6 +32,14 @@ public struct SourcedNumber: Sendable, Hashable {
         if precision == .int8 { text = text.replacingOccurrences(of: "FLOP/s", with: "OP/s") }
     }
 
+    /// Issue slots per element of a named op: a plain number.
+    init(slots sourced: Sourced<Double>) {
+        base = sourced.value
+        unit = "slot/element"
+        text = String(format: "%.4g", sourced.value)
+        provenance = sourced.provenance
+    }
+
     init(_ sourced: Sourced<Int>) {
         base = Double(sourced.value)
         unit = nil
@@ -108,6 +116,8 @@ extension Machine {
             return .map(fields)
         })))
         top.appendNumber("launch_overhead", launchOverhead, unit: "s")
+        let ops = ElementOp.allCases.compactMap { op in elementOps[op].map { (op.rawValue, MachineTree.number(SourcedNumber(slots: $0))) } }
+        if !ops.isEmpty { top.append(("element_ops", .map(ops))) }
         if !unknown.isEmpty { top.append(("unknown", .list(unknown.map { .text($0) }))) }
         return .map(top)
     }

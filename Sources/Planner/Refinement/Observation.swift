@@ -40,9 +40,10 @@ extension Candidate {
     /// The problem written out, as a shape key: `gemm m=4096 n=4096 k=4096 batch=1 dtype=fp16 epilogue=none`.
     public var shapeKey: String {
         switch self {
-        case let .gemm(p, _): "gemm m=\(p.m) n=\(p.n) k=\(p.k) batch=\(p.batch) dtype=\(p.dtype.rawValue) epilogue=\(p.epilogue.rawValue)"
-        case let .elementwise(p, _): "elementwise elements=\(p.elements) ops=\(p.ops) dtype=\(p.dtype.rawValue) extra_inputs=\(p.extraInputs)"
+        case let .gemm(p, _): "gemm m=\(p.m) n=\(p.n) k=\(p.k) batch=\(p.batch) dtype=\(p.dtype.rawValue) epilogue=\(p.epilogueName)"
+        case let .elementwise(p, _): "elementwise elements=\(p.elements) ops=\(p.opsText) dtype=\(p.dtype.rawValue) extra_inputs=\(p.extraInputs)"
         case let .reduction(p, _): "reduction op=\(p.op.rawValue) rows=\(p.rows) cols=\(p.cols) dtype=\(p.dtype.rawValue)"
+            + (p.prologue.isEmpty ? "" : " prologue=\(ElementOp.spelling(p.prologue))")
         case let .attention(p, _): "attention batch=\(p.batch) heads=\(p.heads) seq_len=\(p.seqLen) head_dim=\(p.headDim) causal=\(p.causal) dtype=\(p.dtype.rawValue)"
         case let .generic(c): "generic \(c.name)"
         }

@@ -1,18 +1,35 @@
-/// A chain of `ops` elementwise operations over `elements` values (y = f_ops(...f_1(x, extra inputs)...)).
+import MachineModel
+
+/// A chain of elementwise operations over `elements` values (y = f_n(...f_1(x, operands)...)).
 public struct ElementwiseProblem: Hashable, Sendable {
     public var elements: Int
-    /// Length of the chain: the number of operations, and of kernels when the chain is not fused.
-    public var ops: Int
+    /// The ops in order; a chain given by its length alone (`ops: 3`) is that many `generic` ops.
+    public var chain: [ElementOp]
     public var dtype: ElementType
-    /// Further input tensors of `elements` values that the chain reads (for example a residual or a scale).
+    /// Further input tensors of `elements` values that the chain reads: the tensor operands of its named ops, or,
+    /// for the count shorthand, what the file states.
     public var extraInputs: Int
 
+    /// A chain of `ops` unnamed ops (the count shorthand).
     public init(elements: Int, ops: Int, dtype: ElementType, extraInputs: Int = 0) {
-        self.elements = elements
-        self.ops = ops
-        self.dtype = dtype
-        self.extraInputs = extraInputs
+        self.init(elements: elements, chain: Array(repeating: .generic, count: ops), dtype: dtype, extraInputs: extraInputs)
     }
+
+    public init(elements: Int, chain: [ElementOp], dtype: ElementType, extraInputs: Int? = nil) {
+        self.elements = elements
+        self.chain = chain
+        self.dtype = dtype
+        self.extraInputs = extraInputs ?? ElementOp.tensorOperands(chain)
+    }
+
+    /// Length of the chain: the number of operations, and of kernels when the chain is not fused.
+    public var ops: Int { chain.count }
+
+    /// Whether the chain was given by its length alone.
+    public var isCountShorthand: Bool { chain.allSatisfy { $0 == .generic } }
+
+    /// The `ops` value as a file writes it: a count for the shorthand, else the ops joined by `+`.
+    public var opsText: String { isCountShorthand ? "\(ops)" : ElementOp.spelling(chain) }
 }
 
 public struct ElementwiseSchedule: Hashable, Sendable {

@@ -1,3 +1,5 @@
+import MachineModel
+
 /// C[M,N] = A[M,K] x B[K,N] (+ epilogue), `batch` independent products, fp32 accumulation.
 public struct GemmProblem: Hashable, Sendable {
     public var m: Int
@@ -5,22 +7,16 @@ public struct GemmProblem: Hashable, Sendable {
     public var k: Int
     public var batch: Int
     public var dtype: ElementType
-    public var epilogue: Epilogue
+    /// Ops applied to each accumulator before it is stored, in order (`[bias, gelu_erf]`); empty for C = A x B.
+    public var epilogue: [ElementOp]
 
-    public enum Epilogue: String, CaseIterable, Hashable, Sendable {
-        /// C = A x B.
-        case none
-        /// C = A x B + bias[N].
-        case bias
-        /// C = relu(A x B + bias[N]).
-        case bias_relu
-        /// C = gelu(A x B + bias[N]) (tanh form: one special function per element).
-        case bias_gelu
-        /// C = A x B + R[M,N].
-        case residual
-    }
+    /// The epilogue names files used before ops were named; each still reads as its chain.
+    public static let epilogueAliases: [(name: String, chain: [ElementOp])] = [
+        ("none", []), ("bias", [.bias]), ("bias_relu", [.bias, .relu]), ("bias_gelu", [.bias, .gelu_tanh]),
+        ("residual", [.residual]),
+    ]
 
-    public init(m: Int, n: Int, k: Int, batch: Int = 1, dtype: ElementType, epilogue: Epilogue = .none) {
+    public init(m: Int, n: Int, k: Int, batch: Int = 1, dtype: ElementType, epilogue: [ElementOp] = []) {
         self.m = m
         self.n = n
         self.k = k
@@ -34,6 +30,11 @@ public struct GemmProblem: Hashable, Sendable {
 
     /// Bytes per output element: fp8 products are written as fp16, every other format as itself.
     public var outputBytes: Int { dtype == .fp8 ? 2 : dtype.bytes }
+
+    /// The epilogue as keys write it: its old name where it has one (`bias_gelu`), else its ops (`bias+gelu_erf`).
+    public var epilogueName: String {
+        Self.epilogueAliases.first { $0.chain == epilogue }?.name ?? ElementOp.spelling(epilogue)
+    }
 }
 
 /// How one GEMM kernel tiles and runs the problem.
@@ -48,14 +49,18 @@ public struct GemmSchedule: Hashable, Sendable {
     public var groupM: Int
     /// Blocks that share one output tile, each reducing a slice of K.
     public var splitK: Int
+    /// A persistent (warp-specialised) kernel: each block loops over tiles and stores one tile while it multiplies
+    /// the next, so the epilogue overlaps the main loop instead of following it.
+    public var persistent: Bool
     /// Whether the products run on the matrix units (tensor cores) or on the vector units.
     public var matrixUnits: Bool
     public var compiler: CompilerFacts
 
     public init(
         blockM: Int, blockN: Int, blockK: Int, warps: Int, stages: Int, groupM: Int = 1, splitK: Int = 1,
-        matrixUnits: Bool = true, compiler: CompilerFacts = .none
+        matrixUnits: Bool = true, persistent: Bool = false, compiler: CompilerFacts = .none
     ) {
+        self.persistent = persistent
         self.blockM = blockM
         self.blockN = blockN
         self.blockK = blockK
@@ -78,11 +83,13 @@ public struct GemmAxes: Hashable, Sendable {
     public var groupM: [Int]
     public var splitK: [Int]
     public var matrixUnits: [Bool]
+    public var persistent: [Bool]
 
     public init(
         blockM: [Int], blockN: [Int], blockK: [Int], warps: [Int], stages: [Int], groupM: [Int] = [1],
-        splitK: [Int] = [1], matrixUnits: [Bool] = [true]
+        splitK: [Int] = [1], matrixUnits: [Bool] = [true], persistent: [Bool] = [false]
     ) {
+        self.persistent = persistent
         self.blockM = blockM
         self.blockN = blockN
         self.blockK = blockK
@@ -96,7 +103,7 @@ public struct GemmAxes: Hashable, Sendable {
     /// The number of combinations.
     public var count: Int {
         blockM.count * blockN.count * blockK.count * warps.count * stages.count * groupM.count * splitK.count
-            * matrixUnits.count
+            * matrixUnits.count * persistent.count
     }
 
     /// The combination at `index` (mixed radix, the last axis varying fastest).
@@ -105,6 +112,7 @@ public struct GemmAxes: Hashable, Sendable {
     @inlinable
     public func schedule(at index: Int, compiler: CompilerFacts = .none) -> GemmSchedule {
         var rest = index
+        let ps = persistent[rest % persistent.count]; rest /= persistent.count
         let mu = matrixUnits[rest % matrixUnits.count]; rest /= matrixUnits.count
         let sk = splitK[rest % splitK.count]; rest /= splitK.count
         let gm = groupM[rest % groupM.count]; rest /= groupM.count
@@ -115,6 +123,6 @@ public struct GemmAxes: Hashable, Sendable {
         let bm = blockM[rest % blockM.count]
         return GemmSchedule(
             blockM: bm, blockN: bn, blockK: bk, warps: w, stages: st, groupM: gm, splitK: sk, matrixUnits: mu,
-            compiler: compiler)
+            persistent: ps, compiler: compiler)
     }
 }

@@ -1,9 +1,14 @@
+import MachineModel
+
 /// A row-wise reduction over a [rows, cols] matrix.
 public struct ReductionProblem: Hashable, Sendable {
     public var op: Op
     public var rows: Int
     public var cols: Int
     public var dtype: ElementType
+    /// Ops applied to each input element before the reduction, in the same kernel (`[residual]`: h = x + r, which
+    /// the kernel also stores, as a transformer keeps its residual stream, then normalises).
+    public var prologue: [ElementOp]
 
     public enum Op: String, CaseIterable, Hashable, Sendable {
         /// y = exp(x - max) / sum: two reductions and one exponential per element; writes [rows, cols].
@@ -16,7 +21,8 @@ public struct ReductionProblem: Hashable, Sendable {
         case sum
     }
 
-    public init(op: Op, rows: Int, cols: Int, dtype: ElementType) {
+    public init(op: Op, rows: Int, cols: Int, dtype: ElementType, prologue: [ElementOp] = []) {
+        self.prologue = prologue
         self.op = op
         self.rows = rows
         self.cols = cols

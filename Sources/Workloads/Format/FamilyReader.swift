@@ -13,25 +13,62 @@ public enum FamilyReader {
             m: try m.required("m", positive), n: try m.required("n", positive), k: try m.required("k", positive),
             batch: try m.optional("batch", positive) ?? 1,
             dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .tf32, .fp16, .bf16, .fp8]) },
-            epilogue: try m.optional("epilogue") { v throws(FormatError) in try v.oneOf(GemmProblem.Epilogue.self) } ?? .none)
+            epilogue: try m.optional("epilogue") { v throws(FormatError) in try opChain(v, aliases: GemmProblem.epilogueAliases) } ?? [])
         try m.finish()
         return problem
     }
 
     public static func elementwiseProblem(_ m: MappingReader) throws(FormatError) -> ElementwiseProblem {
-        let problem = ElementwiseProblem(
-            elements: try m.required("elements", positive), ops: try m.required("ops", positive),
-            dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .fp16, .bf16, .fp8]) },
-            extraInputs: try m.optional("extra_inputs") { v throws(FormatError) in try v.nonNegativeInt() } ?? 0)
+        let elements = try m.required("elements", positive)
+        let chain = try m.required("ops") { v throws(FormatError) -> [ElementOp] in
+            if let count = Int(v.scalarText ?? "") {
+                guard count > 0 else { throw v.error("expected a positive number of ops or a list of op names, got \(count)") }
+                guard count <= maxChain else { throw v.error("expected at most \(maxChain) ops, got \(count)") }
+                return Array(repeating: .generic, count: count)
+            }
+            return try opChain(v, aliases: [])
+        }
+        let type = try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .fp16, .bf16, .fp8]) }
+        let extra = try m.optional("extra_inputs") { v throws(FormatError) in try v.nonNegativeInt() }
+        // Rule: named ops say what they read; a separate count could only contradict them.
+        if extra != nil && chain.contains(where: { $0 != .generic }) {
+            throw FormatError(m.location(of: "extra_inputs"), field: m.fieldPath("extra_inputs"),
+                              "extra_inputs follows from named ops (add, mul, div and residual read a tensor each); leave it out")
+        }
         try m.finish()
-        return problem
+        return ElementwiseProblem(elements: elements, chain: chain, dtype: type, extraInputs: extra)
+    }
+
+    /// The longest chain a file may state: far beyond any kernel, short enough that costing it stays instant.
+    public static let maxChain = 256
+
+    /// A list of op names (`[bias, gelu_erf]`), the same joined by `+`, or one of `aliases` (`bias_gelu`).
+    public static func opChain(_ v: ValueReader, aliases: [(name: String, chain: [ElementOp])]) throws(FormatError) -> [ElementOp] {
+        let names = ElementOp.allCases.filter { $0 != .generic }.map(\.rawValue)
+        func op(_ name: String, _ at: ValueReader) throws(FormatError) -> ElementOp {
+            guard let op = ElementOp(rawValue: name), op != .generic else {
+                let hint = suggestion(for: name, among: names + aliases.map(\.name)).map { "did you mean \($0)? " } ?? ""
+                throw at.error("unknown op \"\(name)\"; \(hint)expected one of \(names.joined(separator: ", "))")
+            }
+            return op
+        }
+        var chain: [ElementOp] = []
+        if let text = v.scalarText {
+            if let alias = aliases.first(where: { $0.name == text }) { return alias.chain }
+            for part in text.split(separator: "+") { chain.append(try op(part.trimmingCharacters(in: .whitespaces), v)) }
+        } else {
+            for item in try v.sequence() { chain.append(try op(try item.nonEmptyString(), item)) }
+        }
+        guard chain.count <= maxChain else { throw v.error("expected at most \(maxChain) ops, got \(chain.count)") }
+        return chain
     }
 
     public static func reductionProblem(_ m: MappingReader) throws(FormatError) -> ReductionProblem {
         let problem = ReductionProblem(
             op: try m.required("op") { v throws(FormatError) in try v.oneOf(ReductionProblem.Op.self) },
             rows: try m.required("rows", positive), cols: try m.required("cols", positive),
-            dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .fp16, .bf16]) })
+            dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .fp16, .bf16]) },
+            prologue: try m.optional("prologue") { v throws(FormatError) in try opChain(v, aliases: []) } ?? [])
         try m.finish()
         return problem
     }
@@ -55,7 +92,8 @@ public enum FamilyReader {
             stages: try m.required("stages", positives),
             groupM: try m.optional("group_m", positives) ?? [1],
             splitK: try m.optional("split_k", positives) ?? [1],
-            matrixUnits: try m.optional("matrix_units", bools) ?? [true])
+            matrixUnits: try m.optional("matrix_units", bools) ?? [true],
+            persistent: try m.optional("persistent", bools) ?? [false])
         try m.finish()
         return axes
     }
@@ -184,7 +222,7 @@ public enum FamilyReader {
         return values.reduce(1, *)
     }
 
-    static func dtype(_ v: ValueReader, allowed: [ElementType]) throws(FormatError) -> ElementType {
+    public static func dtype(_ v: ValueReader, allowed: [ElementType]) throws(FormatError) -> ElementType {
         let value = try v.oneOf(ElementType.self)
         guard allowed.contains(value) else {
             throw v.error("dtype \(value.rawValue) is not supported here; expected one of \(allowed.map(\.rawValue).joined(separator: ", "))")

@@ -1,3 +1,4 @@
+import MachineModel
 /// A candidate space: one problem and, per schedule key, one value or a list; the cross product is the space.
 ///
 /// Spaces can reach millions of points, so they are never materialised: `count` says how many there are and
@@ -65,12 +66,14 @@ public struct CandidateSpace: Hashable, Sendable {
         switch body {
         case let .gemm(p, _, _):
             return [("m", "\(p.m)"), ("n", "\(p.n)"), ("k", "\(p.k)"), ("batch", "\(p.batch)"),
-                    ("dtype", p.dtype.rawValue), ("epilogue", p.epilogue.rawValue)]
+                    ("dtype", p.dtype.rawValue), ("epilogue", p.epilogueName)]
         case let .elementwise(p, _, _):
-            return [("elements", "\(p.elements)"), ("ops", "\(p.ops)"), ("dtype", p.dtype.rawValue),
+            return [("elements", "\(p.elements)"), ("ops", p.opsText), ("dtype", p.dtype.rawValue),
                     ("extra_inputs", "\(p.extraInputs)")]
         case let .reduction(p, _, _):
-            return [("op", p.op.rawValue), ("rows", "\(p.rows)"), ("cols", "\(p.cols)"), ("dtype", p.dtype.rawValue)]
+            var fields = [("op", p.op.rawValue), ("rows", "\(p.rows)"), ("cols", "\(p.cols)"), ("dtype", p.dtype.rawValue)]
+            if !p.prologue.isEmpty { fields.append(("prologue", ElementOp.spelling(p.prologue))) }
+            return fields
         case let .attention(p, _, _):
             return [("batch", "\(p.batch)"), ("heads", "\(p.heads)"), ("seq_len", "\(p.seqLen)"),
                     ("head_dim", "\(p.headDim)"), ("causal", "\(p.causal)"), ("dtype", p.dtype.rawValue)]

@@ -25,10 +25,12 @@ public struct ProblemWork: Hashable, Sendable {
             let (m, n, k, batch) = (Double(p.m), Double(p.n), Double(p.k), Double(p.batch))
             let e = Double(p.dtype.bytes), out = Double(p.outputBytes)
             var bytes = (m * k + k * n) * e * batch + m * n * out * batch
-            switch p.epilogue {
-            case .none: break
-            case .bias, .bias_relu, .bias_gelu: bytes += n * out
-            case .residual: bytes += m * n * out * batch
+            for op in p.epilogue {
+                switch op.operand {
+                case .row: bytes += n * out
+                case .tensor: bytes += m * n * out * batch
+                case .none, .scalar: break
+                }
             }
             return ProblemWork(flops: p.flops, compulsoryBytes: bytes, dtype: p.dtype, matrixCapable: true)
         case .elementwise:
@@ -47,7 +49,9 @@ public struct ProblemWork: Hashable, Sendable {
             case .rmsnorm: (4, cells, cols)
             case .sum: (1, Double(p.rows), 0)
             }
-            return ProblemWork(flops: perElement * cells, compulsoryBytes: (cells + output + params) * e, dtype: p.dtype,
+            // A prologue's tensor operands are read, and the sum they make is stored (the residual stream).
+            let prologue = Double(ElementOp.tensorOperands(p.prologue)) * 2 * cells
+            return ProblemWork(flops: perElement * cells, compulsoryBytes: (cells + output + params + prologue) * e, dtype: p.dtype,
                                matrixCapable: false)
         case .attention:
             let p = try FamilyReader.attentionProblem(problem)
