@@ -87,9 +87,15 @@ struct CalibrateCommand: ParsableCommand {
         @Option(help: "Apply the figures to this calibrated machine file instead of the spec machine.") var base: String?
         @Option(help: "table or json") var format: OutputFormat = .table
         @Option(name: .customLong("output-dir"), help: "Folder for results (a subfolder per machine).") var outputDirectory = "calibration/results"
+        @Option(name: .customLong("skip"), help: "A field of the file to leave as the base states it, such as a peak a direct probe measured (repeatable).")
+        var skippedFields: [String] = []
 
         func run() throws {
-            let imported = try CalibrationImport.load(path: file)
+            var imported = try CalibrationImport.load(path: file)
+            for field in skippedFields where !imported.measurements.contains(where: { $0.field == field }) {
+                throw ValidationError("\(file): --skip \(field): the file measures no such field")
+            }
+            imported.measurements.removeAll { skippedFields.contains($0.field) }
             if let machine, machine != imported.machine {
                 throw ValidationError("\(file): the file is for machine \"\(imported.machine)\" but --machine is \"\(machine)\"")
             }
@@ -112,6 +118,7 @@ struct CalibrateCommand: ParsableCommand {
                 print("")
                 print(renderTable(table, rightAligned: [1, 2, 3]))
                 for skipped in imported.skipped { print("skipped by the harness: \(skipped.field): \(skipped.reason)") }
+                for field in skippedFields { print("skipped (--skip): \(field), kept as the base states it") }
                 print("")
                 if let machineFile = written.machineFile { print("wrote \(machineFile)") }
                 print("wrote \(written.resultsFile)")

@@ -49,6 +49,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="output JSON file")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (3 warm-ups, 10 timed)")
+    ap.add_argument("--machine", default=kc_common.MACHINE, help="the kernelcast machine the device is (h100-sxm)")
     args = ap.parse_args()
     warmups, reps = (3, 10) if args.quick else (5, 20)
 
@@ -59,7 +60,7 @@ def main():
     t0 = time.time()
     device, driver = kc_common.device_and_driver()
     print(f"device: {device}; {driver}", flush=True)
-    doc = {"version": 1, "kind": "kernelcast-calibration-import", "machine": kc_common.MACHINE,
+    doc = {"version": 1, "kind": "kernelcast-calibration-import", "machine": args.machine,
            "device": device, "driver": driver, "tool": "calibration/harness/tensor_rates.py",
            "created": kc_common.iso_now(), "measurements": [], "skipped": []}
     n = SIZE

@@ -5,6 +5,8 @@ import MachineModel
 public struct FieldValue: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case size, bandwidth, time, rate, frequency, count
+        /// Issue slots per element of a named op.
+        case slots
 
         /// The SI unit programs see (`B/s`), nil for counts.
         public var unit: String? {
@@ -15,6 +17,7 @@ public struct FieldValue: Sendable, Hashable {
             case .rate: "FLOP/s"
             case .frequency: "Hz"
             case .count: nil
+            case .slots: "slot/element"
             }
         }
 
@@ -27,6 +30,7 @@ public struct FieldValue: Sendable, Hashable {
             case .rate: "an arithmetic rate such as \"989 TFLOP/s\""
             case .frequency: "a frequency such as \"1980 MHz\""
             case .count: "a whole number"
+            case .slots: "issue slots per element such as \"21.5\""
             }
         }
 
@@ -39,6 +43,7 @@ public struct FieldValue: Sendable, Hashable {
             case .rate: OpsPerSecond.spellings.first { $0.symbol == unit }?.factor
             case .frequency: Hertz.spellings.first { $0.symbol == unit }?.factor
             case .count: unit.isEmpty || unit == "1" ? 1 : nil
+            case .slots: unit.isEmpty || unit == "slot/element" ? 1 : nil
             }
         }
     }
@@ -66,6 +71,7 @@ public struct FieldValue: Sendable, Hashable {
         case .rate: OpsPerSecond(base: base).description
         case .frequency: Hertz(base: base).description
         case .count: String(Int(base.rounded()))
+        case .slots: formatSignificant(base)
         }
     }
 }
@@ -96,6 +102,11 @@ public enum MachineFields {
         switch parts.count {
         case 1 where parts[0] == "launch_overhead":
             return .time
+        case 2 where parts[0] == "element_ops":
+            guard ElementOp(rawValue: parts[1]) != nil, parts[1] != ElementOp.generic.rawValue else {
+                throw CalibrationError(.unknownField, "unknown op \"\(parts[1])\" under element_ops; expected one of \(ElementOp.allCases.filter { $0 != .generic }.map(\.rawValue).joined(separator: ", "))")
+            }
+            return .slots
         case 2 where parts[0] == "compute":
             switch parts[1] {
             case "unit_count", "warp_width": return .count
@@ -130,7 +141,7 @@ public enum MachineFields {
         }
         throw CalibrationError(
                     .unknownField,
-            "\"\(path)\" is not a field a measurement can set; expected compute.peak.UNIT.PRECISION, compute.base_clock, compute.boost_clock, compute.special_function_rate, memory.LEVEL.size|bandwidth|latency|line_size or launch_overhead")
+            "\"\(path)\" is not a field a measurement can set; expected compute.peak.UNIT.PRECISION, compute.base_clock, compute.boost_clock, compute.special_function_rate, memory.LEVEL.size|bandwidth|latency|line_size, element_ops.OP or launch_overhead")
     }
 
     /// The number a machine states for a path, if it states one.
@@ -150,6 +161,8 @@ public enum MachineFields {
         // Sizes and counts are kept whole (capacities are already rounded to an eighth of a power of two).
         let base = kind == .size || kind == .count ? fit.value.base : roundedSignificant(fit.value.base)
         switch (parts.count, parts[0]) {
+        case (2, "element_ops"):
+            machine.elementOps[ElementOp(rawValue: parts[1])!] = Sourced(base, provenance)
         case (1, _):
             machine.launchOverhead = Sourced(Seconds(base: base), provenance)
         case (2, _):

@@ -125,6 +125,7 @@ public struct CalibrationRunner {
         case .localMemory: LocalMemoryBenchmark()
         case .peakArithmetic: PeakArithmeticBenchmark()
         case .hostTransfer: HostTransferBenchmark()
+        case .elementOps: ElementOpsBenchmark()
         }
         context.measurements = []
         let start = monotonicSeconds()

@@ -9,6 +9,7 @@ public enum BenchmarkID: String, CaseIterable, Sendable, Hashable, Codable {
     case localMemory = "local-memory"
     case peakArithmetic = "peak-arithmetic"
     case hostTransfer = "host-transfer"
+    case elementOps = "element-ops"
 
     /// What the benchmark measures, for progress lines and summaries.
     public var title: String {
@@ -20,6 +21,7 @@ public enum BenchmarkID: String, CaseIterable, Sendable, Hashable, Codable {
         case .localMemory: "local-memory bandwidth"
         case .peakArithmetic: "peak arithmetic per precision"
         case .hostTransfer: "host-to-device and device-to-host bandwidth"
+        case .elementOps: "cost of named elementwise ops (issue slots per element)"
         }
     }
 
