@@ -156,9 +156,19 @@ public func portJSON(_ report: Port.Report, from source: String, to target: Stri
     ])
 }
 
-public func fusionJSON(_ report: Fusion.Report, block: Block, machine: String) -> JSONValue {
+public func fusionJSON(_ report: Fusion.Report, block: Block, machine: String, checks: [BlockGraph.NodeCheck]? = nil) -> JSONValue {
     let base = report.alternatives[0]
-    return .object([
+    var kernels: [(String, JSONValue)] = []
+    if let checks {
+        kernels.append(("kernels_as_run", .array(checks.map { c in
+            var reason: JSONValue = .null
+            if case let .unmodelled(why) = c.node.work { reason = .string(why) }
+            return .object([("name", .string(c.node.name)), ("origin", c.node.origin.map(JSONValue.string) ?? .null),
+                            ("measured_s", c.node.measured.map(JSONValue.number) ?? .null), ("unmodelled", reason),
+                            ("best", bestJSON(c.best)), ("error", c.error.map(JSONValue.number) ?? .null)])
+        })))
+    }
+    return .object(kernels + [
         ("block", .string(block.name)), ("machine", .string(machine)),
         ("alternatives", .array(report.alternatives.map { a in
             .object([("name", .string(a.name)), ("time_s", a.feasible ? .number(a.time) : .null),

@@ -1,0 +1,183 @@
+import MachineModel
+import Workloads
+
+/// A model block as the kernels an eager program runs, in stream order, each consuming what the one before it
+/// produced (docs/fusion.md). From it the planner generates the fused alternatives a compiler could make.
+public struct BlockGraph: Sendable {
+    public var name: String
+    public var nodes: [Node]
+
+    public struct Node: Sendable {
+        public var name: String
+        public var work: Work
+        /// What the node took on hardware, when it comes from a profiler trace.
+        public var measured: Double?
+        /// The kernel (or op) it was read from, for reports.
+        public var origin: String?
+
+        public init(name: String, work: Work, measured: Double? = nil, origin: String? = nil) {
+            self.name = name
+            self.work = work
+            self.measured = measured
+            self.origin = origin
+        }
+    }
+
+    public enum Work: Sendable {
+        case gemm(GemmProblem)
+        case elementwise(ElementwiseProblem)
+        case reduction(ReductionProblem)
+        case attention(AttentionProblem)
+        /// A kernel the model has no family for (a memset, an index kernel): reported, not predicted.
+        case unmodelled(reason: String)
+
+        /// Values written, for matching a consumer to its producer.
+        var outputElements: Int? {
+            switch self {
+            case let .gemm(p): p.m * p.n * p.batch
+            case let .elementwise(p): p.elements
+            case let .reduction(p): p.op == .sum ? p.rows : p.rows * p.cols
+            case let .attention(p): p.batch * p.heads * p.seqLen * p.headDim
+            case .unmodelled: nil
+            }
+        }
+    }
+
+    public init(name: String, nodes: [Node]) {
+        self.name = name
+        self.nodes = nodes
+    }
+
+    /// One fusion a compiler could make: the nodes it merges and the kernel that replaces them.
+    public struct Fusion: Sendable {
+        public var nodes: Range<Int>
+        public var kind: Kind
+        public var work: Work
+
+        public enum Kind: String, Sendable {
+            /// A GEMM takes the elementwise ops after it into its epilogue.
+            case epilogue
+            /// Consecutive elementwise ops become one kernel.
+            case chain
+            /// A residual add moves into the norm that follows it.
+            case normResidual = "norm+residual"
+            /// QK^T, softmax and PV become one flash-attention kernel.
+            case flashAttention = "flash-attention"
+        }
+    }
+
+    /// The fusions available, found left to right; none overlaps another.
+    public var fusions: [Fusion] {
+        var found: [Fusion] = []
+        var i = 0
+        while i < nodes.count {
+            if let f = fusion(at: i) { found.append(f); i = f.nodes.upperBound } else { i += 1 }
+        }
+        return found
+    }
+
+    private func elementwiseOp(_ i: Int, elements: Int) -> ElementwiseProblem? {
+        guard i < nodes.count, case let .elementwise(p) = nodes[i].work, p.elements == elements else { return nil }
+        return p
+    }
+
+    private func fusion(at i: Int) -> Fusion? {
+        switch nodes[i].work {
+        case let .gemm(g):
+            // Rule: QK^T (batch x [S, D] x [D, S]), a softmax over its rows, then P x V: flash attention.
+            if i + 2 < nodes.count, case let .reduction(s) = nodes[i + 1].work, s.op == .softmax, s.prologue.isEmpty,
+               case let .gemm(pv) = nodes[i + 2].work, g.m == g.n, s.cols == g.n, s.rows == g.batch * g.m,
+               pv.batch == g.batch, pv.m == g.m, pv.k == g.n, pv.n == g.k, g.epilogue.isEmpty,
+               [.fp16, .bf16, .fp8].contains(g.dtype) {
+                let a = AttentionProblem(batch: 1, heads: g.batch, seqLen: g.m, headDim: g.k, causal: false, dtype: g.dtype)
+                return Fusion(nodes: i..<(i + 3), kind: .flashAttention, work: .attention(a))
+            }
+            // Rule: elementwise ops over exactly the GEMM's output join its epilogue (split-K and batched outputs alike).
+            var fused = g
+            var j = i + 1
+            while let e = elementwiseOp(j, elements: g.m * g.n * g.batch), !e.isCountShorthand {
+                fused.epilogue += e.chain
+                j += 1
+            }
+            return j > i + 1 ? Fusion(nodes: i..<j, kind: .epilogue, work: .gemm(fused)) : nil
+        case let .elementwise(first):
+            // Rule: a residual (or add) followed by a norm over the same values fuses into the norm's prologue.
+            if i + 1 < nodes.count, first.chain.count == 1, [.residual, .add].contains(first.chain[0]),
+               case var .reduction(r) = nodes[i + 1].work, r.op != .sum, r.rows * r.cols == first.elements {
+                r.prologue = [.residual] + r.prologue
+                return Fusion(nodes: i..<(i + 2), kind: .normResidual, work: .reduction(r))
+            }
+            // Rule: consecutive elementwise ops over the same values become one kernel.
+            var chain = first
+            var j = i + 1
+            while let e = elementwiseOp(j, elements: first.elements) {
+                chain.chain += e.chain
+                chain.extraInputs += e.extraInputs
+                j += 1
+            }
+            return j > i + 1 ? Fusion(nodes: i..<j, kind: .chain, work: .elementwise(chain)) : nil
+        case .reduction, .attention, .unmodelled:
+            return nil
+        }
+    }
+
+    /// The block the planner costs: the graph as it runs, each fusion alone, and all of them together.
+    public func alternatives() -> Block {
+        let found = fusions
+        func kernels(applying chosen: [Fusion]) -> [Block.Kernel] {
+            var out: [Block.Kernel] = []
+            var i = 0
+            while i < nodes.count {
+                if let f = chosen.first(where: { $0.nodes.lowerBound == i }) {
+                    let name = nodes[f.nodes].map(\.name).joined(separator: "+")
+                    if let k = Self.kernel(name, f.work) { out.append(k) }
+                    i = f.nodes.upperBound
+                } else {
+                    if let k = Self.kernel(nodes[i].name, nodes[i].work) { out.append(k) }
+                    i += 1
+                }
+            }
+            return out
+        }
+        var alternatives = [Block.Alternative(name: "as run", kernels: kernels(applying: []))]
+        for f in found {
+            let names = nodes[f.nodes].map(\.name).joined(separator: "+")
+            alternatives.append(Block.Alternative(name: "\(f.kind.rawValue) \(names)", kernels: kernels(applying: [f])))
+        }
+        if found.count > 1 { alternatives.append(Block.Alternative(name: "all fusions", kernels: kernels(applying: found))) }
+        return Block(name: name, description: "\(nodes.count) kernels, \(found.count) fusions generated", alternatives: alternatives)
+    }
+
+    /// The kernel for a node over its family's default schedule space (what an autotuner would try).
+    static func kernel(_ name: String, _ work: Work) -> Block.Kernel? {
+        let body: CandidateSpace.Body
+        switch work {
+        case let .gemm(p): body = .gemm(p, BlockFile.defaultGemm, .none)
+        case let .elementwise(p): body = .elementwise(p, BlockFile.defaultElementwise, .none)
+        case let .reduction(p): body = .reduction(p, BlockFile.defaultReduction(cols: p.cols), .none)
+        case let .attention(p): body = .attention(p, BlockFile.defaultAttention, .none)
+        case .unmodelled: return nil
+        }
+        return Block.Kernel(name: name, space: CandidateSpace(name: name, body: body))
+    }
+}
+
+extension BlockGraph {
+    /// A node's kernel as the model predicts it beside what the trace measured.
+    public struct NodeCheck: Sendable {
+        public var node: Node
+        public var best: SpaceBest?
+        /// predicted / measured - 1, when both exist.
+        public var error: Double? {
+            guard let m = node.measured, m > 0, let p = best?.prediction.time.base else { return nil }
+            return p / m - 1
+        }
+    }
+
+    /// Every node at its best predicted schedule.
+    public func check(model: PlanModel) -> [NodeCheck] {
+        nodes.map { node in
+            NodeCheck(node: node, best: Self.kernel(node.name, node.work).flatMap { WhatIf.best($0.space, model: model) })
+        }
+    }
+}
