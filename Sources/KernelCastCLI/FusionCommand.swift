@@ -41,7 +41,7 @@ struct FusionCommand: ParsableCommand {
             lines.append("")
             var rows = [["ALTERNATIVE", "TIME", "DRAM", "LAUNCHES", "SAVES", "SAVING RANGE", "VERDICT"]]
             for (i, a) in report.alternatives.enumerated() {
-                let saves = i == 0 || a.saving == nil ? "-" : "\(Seconds(base: a.saving!)) (\(formatSignificant(a.saving! / base.time * 100, digits: 3))%)"
+                let saves = i == 0 || a.saving == nil ? "-" : "\(signed(a.saving!)) (\(formatSignificant(a.saving! / base.time * 100, digits: 3))%)"
                 let range = i == 0 || a.savingLow == nil ? "-" : "\(signed(a.savingLow!)) to \(signed(a.savingHigh!))"
                 rows.append([a.name, a.feasible ? Seconds(base: a.time).description : "cannot run", Bytes(base: a.dramBytes).description,
                              "\(a.launches)", saves, range, i == 0 ? "baseline" : Fusion.verdict(base, a)])

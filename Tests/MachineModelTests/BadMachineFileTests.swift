@@ -80,6 +80,10 @@ import Testing
          "tiny.yaml:5:3: error: identity.architecture: missing required field"),
         ("duplicate key", "  vendor: Example", "  vendor: Example\n  vendor: Other",
          "tiny.yaml:5:3: error: vendor: duplicate key; each key may appear once in a mapping"),
+        ("unknown element op", "memory:\n", "element_ops:\n  gelu_err: {value: 37, spec: sheet}\nmemory:\n",
+         "tiny.yaml:29:3: error: element_ops.gelu_err: unknown op \"gelu_err\"; did you mean gelu_erf? expected one of add, mul, scale, bias, residual, relu, gelu_tanh, gelu_erf, silu, sigmoid, tanh, exp, log, rsqrt, div, square, cast, dropout"),
+        ("element op cost out of range", "memory:\n", "element_ops:\n  gelu_erf: {value: 0, spec: sheet}\nmemory:\n",
+         "tiny.yaml:29:21: error: element_ops.gelu_erf.value: expected issue slots per element above 0 and at most 10000, got 0.0"),
         ("not a whole number", "unit_count: {value: 4,", "unit_count: {value: four,",
          "tiny.yaml:12:23: error: compute.unit_count.value: expected a whole number, got \"four\""),
     ]

@@ -124,3 +124,27 @@ func runKernelCast(_ arguments: [String], in directory: URL = repositoryRoot) th
         #expect(Set(steps.compactMap { $0["label"] as? String }).count == 2)
     }
 }
+
+@Suite struct FusionCommandTests {
+    /// The committed H200 eager-block trace on the committed calibrated H200, exactly as printed: kernels as run
+    /// beside their measured times, and the fusions generated from them.
+    @Test func aProfilerTraceIsPlannedExactly() throws {
+        let result = try runKernelCast(["fusion", "calibration/measurements/h200-sxm/fusion/eager_block_trace.json",
+                                        "--machine", "calibration/results/h200-sxm/cal-h200-sxm-20261205-080907.yaml", "--no-refinement"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/PlannerTests/Fixtures/eager-block.fusion.txt"), encoding: .utf8)
+        #expect(result.stdout == expected)
+    }
+
+    @Test func aMalformedTraceIsOneLineAndNothingElse() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-fusion-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trace = folder.appendingPathComponent("trace.json")
+        try #"{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "ts": 0, "dur": 1}]}"#.write(to: trace, atomically: true, encoding: .utf8)
+        let result = try runKernelCast(["fusion", trace.path, "--machine", "h200-sxm"])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "\(trace.path):1:1: error: traceEvents: no GPU kernels in the trace; profile with activities=[CPU, CUDA]\n")
+    }
+}

@@ -103,8 +103,8 @@ public enum MachineFields {
         case 1 where parts[0] == "launch_overhead":
             return .time
         case 2 where parts[0] == "element_ops":
-            guard ElementOp(rawValue: parts[1]) != nil, parts[1] != ElementOp.generic.rawValue else {
-                throw CalibrationError(.unknownField, "unknown op \"\(parts[1])\" under element_ops; expected one of \(ElementOp.allCases.filter { $0 != .generic }.map(\.rawValue).joined(separator: ", "))")
+            guard ElementOp(named: parts[1]) != nil else {
+                throw CalibrationError(.unknownField, "unknown op \"\(parts[1])\" under element_ops; expected one of \(ElementOp.named.map(\.rawValue).joined(separator: ", "))")
             }
             return .slots
         case 2 where parts[0] == "compute":

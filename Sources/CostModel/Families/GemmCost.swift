@@ -90,9 +90,10 @@ extension CostModel {
         let accumulator = bm * bn / t
         let mainLoop = (path == .wgmma ? q.wgmmaRegistersPerAccumulator * accumulator : accumulator)
             + operandRegisters + q.baseRegisters
-        // The epilogue holds each tensor operand's tile (a residual) beside the accumulator, plus a few temporaries.
+        // The epilogue holds each tensor operand's tile (a residual), loaded packed in its own type, beside the
+        // accumulator, plus a few temporaries; the main loop's operand registers are dead by then.
         let tensorOperands = Double(ElementOp.tensorOperands(p.epilogue))
-        let epilogueRegisters = accumulator * (1 + tensorOperands * max(1, e / 4)) + q.baseRegisters
+        let epilogueRegisters = accumulator * (1 + tensorOperands * e / 4) + q.baseRegisters
             + (p.epilogue.isEmpty ? 0 : 4)
         let wanted = max(mainLoop, epilogueRegisters)
         let (registers, spilled) = self.registers(estimate: wanted, threads: threads, facts: s.compiler)

@@ -60,10 +60,11 @@ private struct Parser {
     mutating func elementOps(_ m: MappingReader) throws(FormatError) -> [ElementOp: Sourced<Double>] {
         var table: [ElementOp: Sourced<Double>] = [:]
         for (key, value) in m.entries() {
-            guard let op = ElementOp(rawValue: key) else {
-                let hint = suggestion(for: key, among: ElementOp.allCases.map(\.rawValue)).map { "did you mean \($0)? " } ?? ""
+            guard let op = ElementOp(named: key) else {
+                let names = ElementOp.named.map(\.rawValue)
+                let hint = suggestion(for: key, among: names).map { "did you mean \($0)? " } ?? ""
                 throw FormatError(m.location(of: key), field: m.fieldPath(key),
-                                  "unknown op \"\(key)\"; \(hint)expected one of \(ElementOp.allCases.map(\.rawValue).joined(separator: ", "))")
+                                  "unknown op \"\(key)\"; \(hint)expected one of \(names.joined(separator: ", "))")
             }
             table[op] = try sourcedValue(value) { v throws(FormatError) in
                 let slots = try v.double()

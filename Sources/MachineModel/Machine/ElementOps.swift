@@ -8,6 +8,15 @@ public enum ElementOp: String, CaseIterable, Hashable, Sendable {
     /// One op of the count shorthand (`ops: 3`): an op known only by its count.
     case generic
 
+    /// The ops a file may name (all but the count shorthand's), in the order messages list them.
+    public static let named = allCases.filter { $0 != .generic }
+
+    /// The op a file names, or nil for an unknown name.
+    public init?(named name: String) {
+        guard let op = ElementOp(rawValue: name), op != .generic else { return nil }
+        self = op
+    }
+
     /// What an op reads besides the value it transforms.
     public enum Operand: Sendable {
         case none

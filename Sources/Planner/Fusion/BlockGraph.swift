@@ -66,14 +66,23 @@ public struct BlockGraph: Sendable {
         }
     }
 
-    /// The fusions available, found left to right; none overlaps another.
+    /// Every fusion available, each tried alone: one per node it can start at, except inside a longer one of the
+    /// same kind (a chain of three is one fusion, not also its tail). Two may overlap (a GEMM taking a residual
+    /// into its epilogue, or that residual moving into the norm after it).
     public var fusions: [Fusion] {
         var found: [Fusion] = []
-        var i = 0
-        while i < nodes.count {
-            if let f = fusion(at: i) { found.append(f); i = f.nodes.upperBound } else { i += 1 }
+        for i in nodes.indices {
+            guard let f = fusion(at: i), !found.contains(where: { $0.kind == f.kind && $0.nodes.contains(i) }) else { continue }
+            found.append(f)
         }
         return found
+    }
+
+    /// The fusions a compiler would make together: left to right, each not overlapping one taken before it.
+    public var compatibleFusions: [Fusion] {
+        var taken: [Fusion] = []
+        for f in fusions where !taken.contains(where: { $0.nodes.overlaps(f.nodes) }) { taken.append(f) }
+        return taken
     }
 
     private func elementwiseOp(_ i: Int, elements: Int) -> ElementwiseProblem? {
@@ -144,7 +153,8 @@ public struct BlockGraph: Sendable {
             let names = nodes[f.nodes].map(\.name).joined(separator: "+")
             alternatives.append(Block.Alternative(name: "\(f.kind.rawValue) \(names)", kernels: kernels(applying: [f])))
         }
-        if found.count > 1 { alternatives.append(Block.Alternative(name: "all fusions", kernels: kernels(applying: found))) }
+        let together = compatibleFusions
+        if together.count > 1 { alternatives.append(Block.Alternative(name: "all fusions", kernels: kernels(applying: together))) }
         return Block(name: name, description: "\(nodes.count) kernels, \(found.count) fusions generated", alternatives: alternatives)
     }
 

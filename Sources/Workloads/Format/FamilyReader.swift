@@ -44,9 +44,9 @@ public enum FamilyReader {
 
     /// A list of op names (`[bias, gelu_erf]`), the same joined by `+`, or one of `aliases` (`bias_gelu`).
     public static func opChain(_ v: ValueReader, aliases: [(name: String, chain: [ElementOp])]) throws(FormatError) -> [ElementOp] {
-        let names = ElementOp.allCases.filter { $0 != .generic }.map(\.rawValue)
+        let names = ElementOp.named.map(\.rawValue)
         func op(_ name: String, _ at: ValueReader) throws(FormatError) -> ElementOp {
-            guard let op = ElementOp(rawValue: name), op != .generic else {
+            guard let op = ElementOp(named: name) else {
                 let hint = suggestion(for: name, among: names + aliases.map(\.name)).map { "did you mean \($0)? " } ?? ""
                 throw at.error("unknown op \"\(name)\"; \(hint)expected one of \(names.joined(separator: ", "))")
             }

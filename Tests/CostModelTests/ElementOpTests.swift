@@ -1,0 +1,70 @@
+import MachineModel
+import Testing
+@testable import CostModel
+import Workloads
+
+/// Named ops and GEMM epilogues on the frozen H100 fixture, worked by hand.
+@Suite struct ElementOpTests {
+    @Test func uncalibratedMachinesUseTheDocumentedDefaults() {
+        let c = h100.figures.cost(of: [.bias, .gelu_erf])
+        #expect(c == ElementOpCost(vector: 23, special: 1))
+        #expect(h100.figures.cost(of: []) == ElementOpCost(vector: 0, special: 0))
+    }
+
+    @Test func aMeasuredOpReplacesItsDefaultWhole() {
+        var machine = fixtureMachine
+        machine.elementOps[.gelu_erf] = Sourced(37, .measured(run: "run-1"))
+        let c = CostModel(machine: machine).figures.cost(of: [.bias, .gelu_erf])
+        // The measured figure holds the special-function work too.
+        #expect(c == ElementOpCost(vector: 38, special: 0))
+    }
+
+    @Test func chainTimeIsSlotsOverTheIssueRate() {
+        // 66.9 TFLOP/s over 132 SMs, 2 FLOP per FMA lane, 32 lanes a warp: 7.919e9 warp instructions/s per SM;
+        // 4.182 TFLOP/s of special functions over 132 SMs: 3.168e10 per SM.
+        let eight = h100.figures.chainTimes(ElementOpCost(vector: 23, special: 1), elements: 32768, warps: 8)
+        #expect(abs(eight.vector - 32768 * 23 / 32 / (66.9e12 / 132 / 2 / 32)) < 1e-12)
+        #expect(abs(eight.vector - 2.974e-6) < 1e-9)
+        #expect(abs(eight.special - 32768 / (4.182e12 / 132)) < 1e-12)
+        // Two warps fill two of the four schedulers: half the issue rate.
+        let two = h100.figures.chainTimes(ElementOpCost(vector: 23, special: 1), elements: 32768, warps: 2)
+        #expect(abs(two.vector - 2 * eight.vector) < 1e-12)
+    }
+
+    @Test func anExpensiveChainCostsMoreWhereIssueBinds() {
+        // fp32 values in cache-resident sizes: the chain's issue time shows.
+        let schedule = ElementwiseSchedule(fused: true, blockElements: 1024, warps: 4)
+        let relu = h100.predict(elementwise: ElementwiseProblem(elements: 1 << 24, chain: [.relu], dtype: .fp32), schedule)
+        let erf = h100.predict(elementwise: ElementwiseProblem(elements: 1 << 24, chain: [.gelu_erf], dtype: .fp32), schedule)
+        // Index, load and store arithmetic is the same in each; the chains differ by their ops: gelu_erf 22 slots,
+        // relu 1, two ops of the count shorthand 1.5 each.
+        let counted = h100.predict(elementwise: ElementwiseProblem(elements: 1 << 24, ops: 2, dtype: .fp32), schedule)
+        #expect(abs((erf.resources.vector - relu.resources.vector) / (counted.resources.vector - relu.resources.vector) - 21.0 / 2) < 1e-9)
+        #expect(erf.resources.special > 0 && relu.resources.special == 0)
+    }
+
+    @Test func anEpilogueRunsAfterTheMainLoopUnlessTheKernelIsPersistent() {
+        let plain = tile(128, 256, 64, warps: 8, stages: 3)
+        var persistent = plain
+        persistent.persistent = true
+        func time(_ epilogue: [ElementOp], _ s: GemmSchedule) -> Double {
+            h100.predict(gemm: GemmProblem(m: 8192, n: 8192, k: 4096, dtype: .fp16, epilogue: epilogue), s).time.base
+        }
+        let serial = time([.bias, .gelu_erf], plain) - time([], plain)
+        let hidden = time([.bias, .gelu_erf], persistent) - time([], persistent)
+        #expect(serial > 0)
+        #expect(hidden >= 0 && hidden < serial)
+        #expect(time([.bias, .gelu_erf], plain) > time([.bias, .relu], plain))
+    }
+
+    @Test func aResidualEpilogueReadsItsTensorAndHoldsItsTile() {
+        let s = tile(128, 256, 64, warps: 8, stages: 3)
+        let none = h100.predict(gemm: GemmProblem(m: 4096, n: 4096, k: 4096, dtype: .fp16, epilogue: []), s)
+        let residual = h100.predict(gemm: GemmProblem(m: 4096, n: 4096, k: 4096, dtype: .fp16, epilogue: [.residual]), s)
+        // One more 4096 x 4096 fp16 tensor from DRAM.
+        #expect(residual.traffic.dram - none.traffic.dram == 4096 * 4096 * 2)
+        // 128 fp32 accumulators a thread plus the residual tile packed two to a register: more registers than the
+        // main loop needs.
+        #expect(residual.registersPerThread > none.registersPerThread)
+    }
+}
