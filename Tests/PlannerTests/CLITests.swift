@@ -148,3 +148,30 @@ func runKernelCast(_ arguments: [String], in directory: URL = repositoryRoot) th
         #expect(result.stderr == "\(trace.path):1:1: error: traceEvents: no GPU kernels in the trace; profile with activities=[CPU, CUDA]\n")
     }
 }
+
+@Suite struct CalibrateImportCommandTests {
+    /// The H200's harness figures onto its OpenCL calibration, keeping the FMA peak the suite probed directly.
+    @Test func skippedFieldsKeepTheBaseFigure() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try runKernelCast(["calibrate", "import", "calibration/measurements/h200-sxm/calibration/tensor_rates.json",
+                                        "--base", "calibration/results/h200-sxm/cal-h200-sxm-20261204-190552.yaml",
+                                        "--skip", "compute.peak.vector.fp32", "--store", folder.appendingPathComponent("s.sqlite").path,
+                                        "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("skipped (--skip): compute.peak.vector.fp32, kept as the base states it"))
+        let written = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("h200-sxm").path)
+        let yaml = try #require(written.first { $0.hasSuffix(".yaml") })
+        let text = try String(contentsOfFile: folder.appendingPathComponent("h200-sxm/\(yaml)").path, encoding: .utf8)
+        #expect(text.contains("fp32: {value: 64.86 TFLOP/s, measured: cal-h200-sxm-20261204-190552}"))
+        #expect(text.contains("fp16: {value: 739.7 TFLOP/s, measured: cal-h200-"))
+    }
+
+    @Test func skippingAFieldTheFileDoesNotMeasureIsAnError() throws {
+        let result = try runKernelCast(["calibrate", "import", "calibration/measurements/h200-sxm/calibration/tensor_rates.json",
+                                        "--skip", "compute.peak.vector.fp8", "--store", "/nonexistent/never-opened.sqlite"])
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("Error: calibration/measurements/h200-sxm/calibration/tensor_rates.json: --skip compute.peak.vector.fp8: the file measures no such field"))
+    }
+}
