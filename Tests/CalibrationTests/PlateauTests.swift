@@ -72,6 +72,18 @@ import Testing
         #expect(ranges.map(\.range?.lowerBound).dropFirst() == [(65_536.0).nextUp, (1_048_576.0).nextUp, 25_165_824.0])
     }
 
+    /// A busy host can measure an L2 only a little over twice the L1 (40 KiB, 96 KiB): no footprint lies well inside
+    /// it, so it gets no range, and the levels outside it still do.
+    @Test func aLevelTooCloseToTheOneInsideGetsNoRange() throws {
+        let machine = try SyntheticCPU.machine()
+        var levels = machine.memory.map { ($0, $0.size?.value.base) }
+        levels[0].1 = 40 * 1024
+        levels[1].1 = 96 * 1024
+        let ranges = PlateauFinder.insideRanges(levels)
+        #expect(ranges[0].range != nil && ranges[1].range == nil)
+        #expect(ranges[2].range?.lowerBound == (2.0 * 96 * 1024).nextUp)
+    }
+
     @Test(arguments: [(725_504.0, 704 << 10), (33_554_432.0, 32 << 20), (37_748_736.0, 36 << 20), (5.0, 5)])
     func roundsCapacities(bytes: Double, expected: Int) {
         #expect(PlateauFinder.roundCapacity(bytes) == expected)

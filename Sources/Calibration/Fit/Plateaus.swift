@@ -192,7 +192,8 @@ enum PlateauFinder {
 
     /// For each level of a hierarchy (cache and dram levels, innermost first, with their sizes), the footprints that
     /// lie well inside it: above twice the next-inner level's size and at most 3/4 of its own; for device memory,
-    /// from 3x the last cache's size. A level without a size gets no range and ends the chain.
+    /// from 3x the last cache's size. A level without a size (or below twice the next-inner one) gets no range and ends
+    /// the chain.
     static func insideRanges(_ levels: [(level: MemoryLevel, size: Double?)]) -> [(level: MemoryLevel, range: ClosedRange<Double>?)] {
         var previous = 0.0
         var ranges: [(level: MemoryLevel, range: ClosedRange<Double>?)] = []
@@ -203,7 +204,10 @@ enum PlateauFinder {
             } else if level.kind == .dram {
                 ranges.append((level, (3 * previous)...Double.greatestFiniteMagnitude))
             } else if let size, size > 2 * previous {
-                ranges.append((level, (2 * previous).nextUp...(0.75 * size)))
+                // A measured size under 8/3 of the level inside it leaves no footprint well inside: no range, but the
+                // chain goes on from its size.
+                let low = (2 * previous).nextUp, high = 0.75 * size
+                ranges.append((level, low <= high ? low...high : nil))
                 previous = size
             } else {
                 ranges.append((level, nil))
