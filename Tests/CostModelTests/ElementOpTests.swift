@@ -68,3 +68,50 @@ import Workloads
         #expect(residual.registersPerThread > none.registersPerThread)
     }
 }
+
+/// Shapes of issue 12's fifth part: int8 and transposed GEMMs, grouped-query and decode attention.
+@Suite struct NewShapeTests {
+    @Test func int8RunsOnTheInt8MatrixPeakAndWritesInt32() {
+        let s = tile(128, 128, 128, warps: 8, stages: 3)
+        let p = h100.predict(gemm: GemmProblem(m: 8192, n: 8192, k: 8192, dtype: .int8, transB: true), s)
+        #expect(p.isFeasible && p.matrixPath == .wgmma)
+        // The output is int32: 8192^2 x 4 bytes written.
+        #expect(p.traffic.dram >= 8192.0 * 8192 * 4)
+        var simt = s
+        simt.matrixUnits = false
+        #expect(h100.predict(gemm: GemmProblem(m: 8192, n: 8192, k: 8192, dtype: .int8), simt).infeasibility == .integerNeedsMatrixUnits)
+    }
+
+    @Test func anMNMajor8BitOperandIsTransposedThroughSharedMemory() {
+        let s = tile(128, 128, 128, warps: 8, stages: 3)
+        let kMajor = h100.predict(gemm: GemmProblem(m: 4096, n: 4096, k: 4096, dtype: .fp8, transB: true), s)
+        let mnMajor = h100.predict(gemm: GemmProblem(m: 4096, n: 4096, k: 4096, dtype: .fp8), s)
+        // One more write and read of the 128 x 128 B tile (1 byte an element) per K step: 32 steps x 32 KiB per block.
+        let blocks = 32.0 * 32
+        #expect(abs(mnMajor.traffic.shared - kMajor.traffic.shared - blocks * 32 * 2 * 128 * 128) < 1)
+        let half = h100.predict(gemm: GemmProblem(m: 4096, n: 4096, k: 4096, dtype: .fp16), s)
+        let halfT = h100.predict(gemm: GemmProblem(m: 4096, n: 4096, k: 4096, dtype: .fp16, transB: true), s)
+        #expect(half.traffic.shared == halfT.traffic.shared)
+    }
+
+    @Test func groupedHeadsReadKeysOncePerKeyValueHead() {
+        let s = AttentionSchedule(variant: .flash, blockQ: 128, blockKV: 64, warps: 8, stages: 2)
+        let mha = h100.predict(attention: AttentionProblem(batch: 2, heads: 32, seqLen: 4096, headDim: 128, causal: false, dtype: .fp16), s)
+        let gqa = h100.predict(attention: AttentionProblem(batch: 2, heads: 32, seqLen: 4096, headDim: 128, causal: false, dtype: .fp16, kvHeads: 8), s)
+        // K and V: 2 x 2 x 4096 x 128 x 2 bytes per head; GQA reads 8 of the 32 heads' worth.
+        let perHead = 2.0 * 2 * 4096 * 128 * 2
+        #expect(abs(mha.traffic.dram - gqa.traffic.dram - 24 * perHead) < 1)
+        #expect(gqa.time <= mha.time)
+    }
+
+    @Test func splittingADecodeStepAddsACombiningKernel() {
+        let decode = AttentionProblem(batch: 1, heads: 8, seqLen: 65536, headDim: 128, causal: true, dtype: .fp16, queryLen: 1)
+        let whole = h100.predict(attention: decode, AttentionSchedule(variant: .flash, blockQ: 64, blockKV: 64, warps: 4, stages: 2))
+        let split = h100.predict(attention: decode, AttentionSchedule(variant: .flash, blockQ: 64, blockKV: 64, warps: 4, stages: 2, splitKV: 16))
+        #expect(whole.kernels == 1 && split.kernels == 2)
+        #expect(whole.grid == 8 && split.grid == 8 * 16)
+        // Eight blocks cannot fill 132 SMs; sixteen splits each walk a sixteenth of the cache.
+        #expect(split.time < whole.time)
+        #expect(split.flops == decode.flops)
+    }
+}

@@ -62,6 +62,78 @@ import Testing
         #expect(space.candidate(at: 1).label == "flash q64 kv32 w4 s2")
     }
 
+    @Test func groupedQueryDecodeAttentionWithSplitKeys() throws {
+        let text = """
+            version: 1
+            name: decode
+            family: attention
+            problem: {batch: 8, heads: 32, kv_heads: 8, seq_len: 8192, query_len: 1, head_dim: 128, causal: true, dtype: fp16}
+            schedule: {variant: flash, block_q: 16, block_kv: 64, warps: 4, stages: 2, split_kv: [1, 8]}
+            """
+        let space = try CandidateFile.parse(text, file: "a.yaml")
+        #expect(space.count == 2)
+        #expect(space.candidate(at: 1).label == "flash q16 kv64 w4 s2 split8")
+        guard case let .attention(p, _) = space.candidate(at: 0) else { Issue.record("not attention"); return }
+        #expect(p.kvHeads == 8 && p.queryLen == 1)
+        // One query sees every key of the cache: 4 x 8 x 32 x 1 x 8192 x 128 FLOPs.
+        let flops: Double = 4 * 8 * 32 * 8192 * 128
+        #expect(p.flops == flops)
+        // Q and O per query head, K and V per key/value head.
+        let queries: Int = 2 * 8 * 32 * 1 * 128 * 2
+        let keys: Int = 2 * 8 * 8 * 8192 * 128 * 2
+        #expect(p.tensorBytes == Double(queries + keys))
+        #expect(space.problemFields.map(\.key).suffix(2) == ["kv_heads", "query_len"])
+    }
+
+    @Test func aCausalPrefillKeepsItsTriangle() {
+        let square = AttentionProblem(batch: 1, heads: 1, seqLen: 1024, headDim: 64, causal: true, dtype: .fp16)
+        #expect(square.flops == 4 * 1024 * 512 * 64)
+        // 256 new queries after 768 cached keys: 768 keys each plus a triangle of 256.
+        let chunk = AttentionProblem(batch: 1, heads: 1, seqLen: 1024, headDim: 64, causal: true, dtype: .fp16, queryLen: 256)
+        let chunkFlops: Double = 4 * 256 * (768 + 257.0 / 2) * 64
+        #expect(chunk.flops == chunkFlops)
+    }
+
+    @Test(arguments: [
+        ("kv_heads: 8", "kv_heads: 5", "a.yaml:4:42: error: problem.kv_heads: expected a divisor of heads (32), got 5"),
+        ("query_len: 1", "query_len: 9000", "a.yaml:4:71: error: problem.query_len: expected at most seq_len (8192) queries, got 9000"),
+    ])
+    func attentionShapesAreChecked(find: String, replace: String, expected: String) {
+        let text = """
+            version: 1
+            name: decode
+            family: attention
+            problem: {batch: 8, heads: 32, kv_heads: 8, seq_len: 8192, query_len: 1, head_dim: 128, causal: true, dtype: fp16}
+            schedule: {variant: flash, block_q: 16, block_kv: 64, warps: 4, stages: 2}
+            """.replacingOccurrences(of: find, with: replace)
+        do {
+            _ = try CandidateFile.parse(text, file: "a.yaml")
+            Issue.record("parsed")
+        } catch {
+            #expect(error.description == expected)
+        }
+    }
+
+    @Test func int8AndTransposedGemms() throws {
+        let space = try CandidateFile.parse("""
+            version: 1
+            name: q
+            family: gemm
+            problem: {m: 4096, n: 4096, k: 4096, dtype: int8, trans_b: true}
+            schedule: {block_m: 128, block_n: 128, block_k: 128, warps: 8, stages: 3}
+            """, file: "q.yaml")
+        guard case let .gemm(p, _) = space.candidate(at: 0) else { Issue.record("not a gemm"); return }
+        #expect(p.dtype == .int8 && p.outputBytes == 4 && p.transB && !p.transA)
+        // B stored [N, K] is K-major: nothing to transpose.
+        #expect(p.mnMajorOperands == (false, false))
+        var rowMajor = p
+        rowMajor.transB = false
+        #expect(rowMajor.mnMajorOperands == (false, true))
+        var half = rowMajor
+        half.dtype = .fp16
+        #expect(half.mnMajorOperands == (false, false))
+    }
+
     @Test func elementwiseAndReductionSpaces() throws {
         let e = try CandidateFile.parse("""
             version: 1

@@ -31,25 +31,25 @@ extension CostModel {
     func naiveAttention(_ p: AttentionProblem) -> Prediction {
         let heads = p.batch * p.heads
         let scores = libraryGemm(
-            GemmProblem(m: p.seqLen, n: p.seqLen, k: p.headDim, batch: heads, dtype: p.dtype), launch: launchCost(index: 0))
+            GemmProblem(m: p.queryLen, n: p.seqLen, k: p.headDim, batch: heads, dtype: p.dtype), launch: launchCost(index: 0))
         var total = scores
         var index = 1
         if p.causal {
             // masked_fill_ with a [S, S] mask broadcast over batch and heads: reads and writes the scores; its
             // non-vectorised indexing path issues instructions slower than DRAM could stream.
-            let mask = maskedFill(elements: heads * p.seqLen * p.seqLen, bytes: p.dtype.bytes, launch: launchCost(index: index))
+            let mask = maskedFill(elements: heads * p.queryLen * p.seqLen, bytes: p.dtype.bytes, launch: launchCost(index: index))
             total = total.followed(by: mask)
             index += 1
         }
         let width = 1 << (Int.bitWidth - (p.seqLen - 1).leadingZeroBitCount)
         let softmax = predict(
-            reduction: ReductionProblem(op: .softmax, rows: heads * p.seqLen, cols: p.seqLen, dtype: p.dtype),
+            reduction: ReductionProblem(op: .softmax, rows: heads * p.queryLen, cols: p.seqLen, dtype: p.dtype),
             ReductionSchedule(rowsPerBlock: 1, blockWidth: min(width, 4096), warps: max(1, min(16, width / 256))),
             launch: launchCost(index: index))
         total = total.followed(by: softmax)
         index += 1
         let output = libraryGemm(
-            GemmProblem(m: p.seqLen, n: p.headDim, k: p.seqLen, batch: heads, dtype: p.dtype), launch: launchCost(index: index))
+            GemmProblem(m: p.queryLen, n: p.headDim, k: p.seqLen, batch: heads, dtype: p.dtype), launch: launchCost(index: index))
         total = total.followed(by: output)
         total.flops = p.flops
         return total
@@ -88,9 +88,15 @@ extension CostModel {
         // Rule: tl.dot tiles are at least 16 in every dimension.
         if blockQ < 16 { return .infeasible(.belowDotMinimum(key: .block_q, value: blockQ), flops: p.flops) }
         if blockKV < 16 { return .infeasible(.belowDotMinimum(key: .block_kv, value: blockKV), flops: p.flops) }
-        // Rule: the kernel has no masks on the sequence: tiles must divide it.
-        if p.seqLen % blockQ != 0 { return .infeasible(.doesNotDivide(key: .block_q, value: blockQ, extent: p.seqLen), flops: p.flops) }
-        if p.seqLen % blockKV != 0 { return .infeasible(.doesNotDivide(key: .block_kv, value: blockKV, extent: p.seqLen), flops: p.flops) }
+        // Rule: the kernel has no masks on the keys: tiles must divide them (each split's share, when split); a
+        // query length shorter than one tile is one masked tile (decoding), longer ones must divide.
+        if p.queryLen >= blockQ && p.queryLen % blockQ != 0 {
+            return .infeasible(.doesNotDivide(key: .block_q, value: blockQ, extent: p.queryLen), flops: p.flops)
+        }
+        if s.splitKV < 1 { return .infeasible(.doesNotDivide(key: .split_kv, value: s.splitKV, extent: p.seqLen), flops: p.flops) }
+        if p.seqLen % (blockKV * s.splitKV) != 0 {
+            return .infeasible(.doesNotDivide(key: .block_kv, value: blockKV * s.splitKV, extent: p.seqLen), flops: p.flops)
+        }
         let threads = warps * f.warpWidth
         // Rule: a block has at most max_threads_per_block threads.
         if threads > f.maxThreadsPerBlock {
@@ -118,14 +124,14 @@ extension CostModel {
         let occupancy = f.occupancy(threadsPerBlock: threads, registersPerThread: registers, sharedBytes: shared)
         if occupancy.blocksPerUnit == 0 { return .infeasible(doesNotFit(occupancy), flops: p.flops) }
 
-        let heads = Double(p.batch * p.heads)
-        let qBlocks = p.seqLen / blockQ
-        // Key/value tiles per query block: all of them, or (causal) those up to the diagonal, on average.
-        let tiles = p.causal
-            ? (Double(p.seqLen) / 2 + bq / 2) / bkv
-            : Double(p.seqLen) / bkv
+        let qBlocks = ceilDiv(p.queryLen, blockQ)
+        // Key/value tiles per block: all of its split's keys, or (causal) those up to the diagonal, on average; the
+        // queries are the last query_len positions, so a query tile sees the keys before them all.
+        let kv = Double(p.seqLen), ql = Double(p.queryLen)
+        let keysPerBlock = p.causal ? min(kv, kv - ql + ql / 2 + bq / 2) : kv
+        let tiles = keysPerBlock / bkv / Double(s.splitKV)
         var w = KernelWork(occupancy: occupancy)
-        w.grid = qBlocks * p.batch * p.heads
+        w.grid = qBlocks * p.batch * p.heads * s.splitKV
         w.threads = threads
         w.registers = registers
         w.spilled = spilled
@@ -153,9 +159,11 @@ extension CostModel {
         w.sharedPerBlock = sharedMoved / f.sharedBandwidthPerUnit
         w.sharedBytesMoved = sharedMoved * Double(w.grid)
 
-        let qkvo = 4 * heads * Double(p.seqLen) * d * e
-        w.l2Bytes = Double(w.grid) * (tiles * tileBytes + 2 * bq * d * e)
-        w.dramBytes = qkvo
+        // Grouped heads read their shared key/value head's tiles from L2: DRAM sees K and V once per kv head. Split
+        // blocks write fp32 partial outputs and row statistics for the combining kernel.
+        let partials = s.splitKV > 1 ? Double(p.batch * p.heads * p.queryLen * s.splitKV) * (d + 2) * 4 : 0
+        w.l2Bytes = Double(w.grid) * (tiles * tileBytes + 2 * bq * d * e) + partials
+        w.dramBytes = p.tensorBytes + partials
 
         // Flash spills hold loop-invariant values (pointers, Q fragments): reloaded once per tile.
         f.addSpills(&w, spilled: spilled, accesses: tiles, parallelism: q.invariantSpillParallelism)
@@ -176,6 +184,16 @@ extension CostModel {
         w.fillDrainPerBlock = f.dramLatency + bq * d * e * 2 / f.unitLoadBandwidth + q.blockCycles / f.clock
         w.chainPerBlock = tiles * perTile + w.fillDrainPerBlock
         w.inflightPerBlock = depth * tileBytes
-        return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
+        let attention = f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
+        guard s.splitKV > 1 else { return attention }
+        // The combining kernel reads each query's split partials and writes its output once.
+        let outputs = p.batch * p.heads * p.queryLen * p.headDim
+        let partialsProblem = ElementwiseProblem(elements: outputs, ops: 2 * s.splitKV, dtype: .fp32, extraInputs: s.splitKV - 1)
+        let combine = elementwiseKernel(partialsProblem, ElementwiseSchedule(fused: true, blockElements: 1024, warps: 4),
+                                        ops: partialsProblem.chain[...], extraInputs: s.splitKV - 1, producedBefore: true,
+                                        launch: launchCost(index: 1))
+        var total = attention.followed(by: combine)
+        total.flops = p.flops
+        return total
     }
 }

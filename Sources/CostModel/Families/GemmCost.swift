@@ -19,6 +19,8 @@ extension CostModel {
         if !isPowerOfTwo(s.blockK) { return .infeasible(.notPowerOfTwo(key: .block_k, value: s.blockK), flops: p.flops) }
         if !isPowerOfTwo(s.warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: s.warps), flops: p.flops) }
         let onMatrixUnits = s.matrixUnits && p.dtype != .fp32
+        // Rule: int8 products run on matrix units; the FMA path is for floating point.
+        if p.dtype == .int8 && !s.matrixUnits { return .infeasible(.integerNeedsMatrixUnits, flops: p.flops) }
         // Rule: tl.dot tiles are at least 16 in every dimension.
         if s.blockM < 16 { return .infeasible(.belowDotMinimum(key: .block_m, value: s.blockM), flops: p.flops) }
         if s.blockN < 16 { return .infeasible(.belowDotMinimum(key: .block_n, value: s.blockN), flops: p.flops) }
@@ -136,6 +138,10 @@ extension CostModel {
         case .mmaSync: operandReads = bk * e * (bm * warpsN + bn * warpsM)
         case .vector, .none: operandReads = bk * e * 2 * t * (bm * bn / t).squareRoot() / 4
         }
+        // An MN-major 8-bit or tf32 operand is transposed through shared memory before the matrix units read it
+        // (they take only K-major operands of those types): one more write and read of its tile a stage.
+        let mnMajor = p.mnMajorOperands
+        if path != .vector { operandReads += 2 * bk * e * ((mnMajor.a ? bm : 0) + (mnMajor.b ? bn : 0)) }
         let sharedMoved = iterations * (stageBytes + operandReads) + 2 * bm * bn * eo
         w.sharedPerBlock = sharedMoved / f.sharedBandwidthPerUnit
         w.sharedBytesMoved = sharedMoved * Double(grid)

@@ -17,6 +17,8 @@ public enum Infeasibility: Hashable, Sendable {
     case doesNotDivide(key: ScheduleKey, value: Int, extent: Int)
     /// The machine states no matrix-unit rate for this precision.
     case noMatrixRate(Precision)
+    /// Integer products have no FMA path here: they run on matrix units or not at all.
+    case integerNeedsMatrixUnits
     /// A value the schedule needs is missing (flash attention without tiles).
     case missing(key: ScheduleKey)
     /// A generic kernel names a memory level the machine does not have.
@@ -25,7 +27,7 @@ public enum Infeasibility: Hashable, Sendable {
     /// Schedule keys, spelt as in files, for messages.
     public enum ScheduleKey: String, Hashable, Sendable {
         case block_m, block_n, block_k, warps, stages, group_m, split_k, block_elements, vector_width
-        case rows_per_block, block_width, block_q, block_kv, head_dim, block
+        case rows_per_block, block_width, block_q, block_kv, head_dim, block, split_kv
     }
 
     /// What a summary groups by: "shared memory", "threads per block", ...
@@ -37,7 +39,7 @@ public enum Infeasibility: Hashable, Sendable {
         case .notPowerOfTwo: "power of two"
         case .belowDotMinimum: "tl.dot minimum"
         case .doesNotDivide: "divisibility"
-        case .noMatrixRate: "matrix units"
+        case .noMatrixRate, .integerNeedsMatrixUnits: "matrix units"
         case .missing: "missing value"
         case .unknownMemoryLevel: "memory level"
         }
@@ -60,6 +62,8 @@ public enum Infeasibility: Hashable, Sendable {
             return "\(key.rawValue) \(value) does not divide \(extent)"
         case let .noMatrixRate(precision):
             return "the machine states no matrix-unit rate for \(precision.rawValue)"
+        case .integerNeedsMatrixUnits:
+            return "int8 products run on matrix units only (matrix_units: true)"
         case let .missing(key):
             return "\(key.rawValue) is required for this variant"
         case .unknownMemoryLevel:

@@ -123,6 +123,7 @@ public enum ProfilerTrace {
         case "c10::BFloat16": .bf16
         case "float": .fp32
         case "c10::Float8_e4m3fn", "c10::Float8_e5m2": .fp8
+        case "signed char": .int8
         default: nil
         }
     }
@@ -138,7 +139,7 @@ public enum ProfilerTrace {
         guard let dtype else { return unmodelled("no floating-point input recorded (record_shapes=True?)") }
         let op = name.hasPrefix("aten::") ? String(name.dropFirst(6)) : name
         switch op {
-        case "addmm", "mm", "bmm", "baddbmm":
+        case "addmm", "mm", "bmm", "baddbmm", "_int_mm":
             let biased = op == "addmm" || op == "baddbmm"
             let shapes = biased ? Array(d.dropFirst()) : d
             guard shapes.count >= 2, let a = shapes.first, let b = shapes.dropFirst().first, a.count == b.count, a.count >= 2 else {
@@ -153,15 +154,20 @@ public enum ProfilerTrace {
         case "native_layer_norm", "layer_norm", "rms_norm", "_fused_rms_norm", "_softmax", "softmax":
             guard let x = d.first, let cols = x.last, cols > 0 else { return unmodelled("no input shape") }
             let kind: ReductionProblem.Op = op.contains("rms") ? .rmsnorm : op.contains("softmax") ? .softmax : .layernorm
-            guard dtype != .fp8 else { return unmodelled("fp8 rows") }
+            guard [.fp32, .fp16, .bf16].contains(dtype) else { return unmodelled("\(dtype.rawValue) rows") }
             return .reduction(ReductionProblem(op: kind, rows: count(x) / cols, cols: cols, dtype: dtype))
         case "_scaled_dot_product_flash_attention", "_scaled_dot_product_efficient_attention",
              "_scaled_dot_product_cudnn_attention", "_cudnn_attention_forward", "_flash_attention_forward",
              "_efficient_attention_forward":
             guard let q = d.first, q.count == 4 else { return unmodelled("expected a 4-D query") }
+            guard [.fp16, .bf16, .fp8].contains(dtype) else { return unmodelled("\(dtype.rawValue) attention") }
             // The flash and efficient forwards take [B, S, H, D]; the scaled_dot_product entries [B, H, S, D].
             let bshd = op.hasPrefix("_flash") || op.hasPrefix("_efficient")
             let (b, h, s, hd) = bshd ? (q[0], q[2], q[1], q[3]) : (q[0], q[1], q[2], q[3])
+            // Keys may have fewer heads (grouped-query) and another length (a decode step against a cache).
+            var (kvHeads, kvLen) = (h, s)
+            if d.count > 1, d[1].count == 4 { (kvHeads, kvLen) = bshd ? (d[1][2], d[1][1]) : (d[1][1], d[1][2]) }
+            guard kvHeads > 0, h % kvHeads == 0, s <= kvLen else { return unmodelled("query \(q) and key \(d[1]) do not pair") }
             // is_causal sits at a fixed argument of each op (PyTorch's native_functions.yaml); the efficient forward
             // records a mask type instead, 1 and 2 being causal.
             let causalArgument = ["_scaled_dot_product_flash_attention": 4, "_scaled_dot_product_efficient_attention": 6,
@@ -169,9 +175,11 @@ public enum ProfilerTrace {
                                   "_flash_attention_forward": 8, "_efficient_attention_forward": 9][op]!
             let flag = causalArgument < concrete.count ? concrete[causalArgument] : ""
             let causal = flag == "True" || (op == "_efficient_attention_forward" && ["1", "2"].contains(flag))
-            return .attention(AttentionProblem(batch: b, heads: h, seqLen: s, headDim: hd, causal: causal, dtype: dtype))
+            return .attention(AttentionProblem(batch: b, heads: h, seqLen: kvLen, headDim: hd, causal: causal, dtype: dtype,
+                                               kvHeads: kvHeads, queryLen: s))
         default:
             guard let x = d.first, !x.isEmpty || count(x) > 0 else { return unmodelled("no input shape") }
+            guard dtype != .int8 else { return unmodelled("int8 elementwise") }
             let elements = d.map(count).max() ?? count(x)
             let tensors = d.filter { !$0.isEmpty && count($0) > 1 }
             var chain: [ElementOp]

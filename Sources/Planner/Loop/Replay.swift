@@ -61,7 +61,8 @@ public enum Replay {
             }
             let variants = Array(Set(measured.results.compactMap { if case let .attention(_, s) = $0.candidate { s.variant } else { nil } }))
             body = .attention(problem, AttentionAxes(variants: variants.sorted { $0.rawValue > $1.rawValue }, blockQ: a(\.blockQ),
-                                                     blockKV: a(\.blockKV), warps: a(\.warps), stages: a(\.stages)), .none)
+                                                     blockKV: a(\.blockKV), warps: a(\.warps), stages: a(\.stages),
+                                                     splitKV: a { $0.splitKV }), .none)
         case .generic:
             return nil
         }

@@ -41,10 +41,12 @@ extension Candidate {
     public var shapeKey: String {
         switch self {
         case let .gemm(p, _): "gemm m=\(p.m) n=\(p.n) k=\(p.k) batch=\(p.batch) dtype=\(p.dtype.rawValue) epilogue=\(p.epilogueName)"
+            + (p.transA ? " trans_a=true" : "") + (p.transB ? " trans_b=true" : "")
         case let .elementwise(p, _): "elementwise elements=\(p.elements) ops=\(p.opsText) dtype=\(p.dtype.rawValue) extra_inputs=\(p.extraInputs)"
         case let .reduction(p, _): "reduction op=\(p.op.rawValue) rows=\(p.rows) cols=\(p.cols) dtype=\(p.dtype.rawValue)"
             + (p.prologue.isEmpty ? "" : " prologue=\(ElementOp.spelling(p.prologue))")
         case let .attention(p, _): "attention batch=\(p.batch) heads=\(p.heads) seq_len=\(p.seqLen) head_dim=\(p.headDim) causal=\(p.causal) dtype=\(p.dtype.rawValue)"
+            + (p.kvHeads != p.heads ? " kv_heads=\(p.kvHeads)" : "") + (p.queryLen != p.seqLen ? " query_len=\(p.queryLen)" : "")
         case let .generic(c): "generic \(c.name)"
         }
     }

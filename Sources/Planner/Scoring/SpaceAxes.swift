@@ -12,9 +12,9 @@ public struct SpaceAxes: Sendable {
     public init(_ space: CandidateSpace) {
         switch space.body {
         case let .gemm(_, a, _):
-            names = ["block_m", "block_n", "block_k", "warps", "stages", "group_m", "split_k", "matrix_units"]
+            names = ["block_m", "block_n", "block_k", "warps", "stages", "group_m", "split_k", "matrix_units", "persistent"]
             radices = [a.blockM.count, a.blockN.count, a.blockK.count, a.warps.count, a.stages.count, a.groupM.count,
-                       a.splitK.count, a.matrixUnits.count]
+                       a.splitK.count, a.matrixUnits.count, a.persistent.count]
             offset = 0
         case let .elementwise(_, a, _):
             names = ["fused", "block_elements", "warps", "vector_width"]
@@ -25,9 +25,9 @@ public struct SpaceAxes: Sendable {
             radices = [a.rowsPerBlock.count, a.blockWidth.count, a.warps.count]
             offset = 0
         case let .attention(_, a, _):
-            names = ["block_q", "block_kv", "warps", "stages"]
+            names = ["block_q", "block_kv", "warps", "stages", "split_kv"]
             let flash = a.variants.contains(.flash)
-            radices = flash ? [a.blockQ.count, a.blockKV.count, a.warps.count, a.stages.count] : [1, 1, 1, 1]
+            radices = flash ? [a.blockQ.count, a.blockKV.count, a.warps.count, a.stages.count, a.splitKV.count] : [1, 1, 1, 1, 1]
             offset = a.variants.contains(.naive) ? 1 : 0
         case let .generic(candidates):
             names = ["candidate"]

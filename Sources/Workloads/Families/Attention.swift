@@ -1,25 +1,49 @@
-/// Attention forward O = softmax(Q K^T / sqrt(D)) V over [batch, heads, seq_len, head_dim].
+/// Attention forward O = softmax(Q K^T / sqrt(D)) V: `heads` query heads over [batch, heads, query_len, head_dim],
+/// keys and values over [batch, kv_heads, seq_len, head_dim]. Grouped-query attention shares each key/value head
+/// among heads / kv_heads query heads; decoding has a query length of 1 against a cache of `seq_len` keys. With a
+/// causal mask the queries are the last `query_len` positions of the sequence.
 public struct AttentionProblem: Hashable, Sendable {
     public var batch: Int
     public var heads: Int
+    /// Key/value length (the cache's, when decoding).
     public var seqLen: Int
     public var headDim: Int
     public var causal: Bool
     public var dtype: ElementType
+    /// Key/value heads; divides `heads` (equal: multi-head attention; 1: multi-query).
+    public var kvHeads: Int
+    /// Queries per sequence: `seq_len` for a prefill or training step, 1 for a decode step.
+    public var queryLen: Int
 
-    public init(batch: Int, heads: Int, seqLen: Int, headDim: Int, causal: Bool, dtype: ElementType) {
+    public init(batch: Int, heads: Int, seqLen: Int, headDim: Int, causal: Bool, dtype: ElementType,
+                kvHeads: Int? = nil, queryLen: Int? = nil) {
         self.batch = batch
         self.heads = heads
         self.seqLen = seqLen
         self.headDim = headDim
         self.causal = causal
         self.dtype = dtype
+        self.kvHeads = kvHeads ?? heads
+        self.queryLen = queryLen ?? seqLen
     }
 
-    /// Useful FLOPs (two products; causal counts the lower triangle only).
+    /// Keys each query sees on average: all of them, or (causal) those up to its own position.
+    public var keysPerQuery: Double {
+        guard causal else { return Double(seqLen) }
+        // The last query_len positions: the first sees seq_len - query_len + 1 keys, the last all of them. A full
+        // square counts S / 2, as FLOP counts of causal attention do.
+        return queryLen == seqLen ? Double(seqLen) / 2 : Double(seqLen - queryLen) + Double(queryLen + 1) / 2
+    }
+
+    /// Useful FLOPs (two products over the keys each query sees).
     public var flops: Double {
-        let full = 4 * Double(batch) * Double(heads) * Double(seqLen) * Double(seqLen) * Double(headDim)
-        return causal ? full / 2 : full
+        4 * Double(batch) * Double(heads) * Double(queryLen) * keysPerQuery * Double(headDim)
+    }
+
+    /// Bytes of Q and O (per query head) and of K and V (per key/value head).
+    public var tensorBytes: Double {
+        let e = Double(dtype.bytes), d = Double(headDim), b = Double(batch)
+        return 2 * b * Double(heads) * Double(queryLen) * d * e + 2 * b * Double(kvHeads) * Double(seqLen) * d * e
     }
 }
 
@@ -30,6 +54,9 @@ public struct AttentionSchedule: Hashable, Sendable {
     public var blockKV: Int?
     public var warps: Int?
     public var stages: Int?
+    /// Flash only: blocks sharing one query tile, each over a slice of the keys, their partial outputs combined by a
+    /// second kernel (flash-decoding); 1 walks all keys in one block.
+    public var splitKV: Int
     public var compiler: CompilerFacts
 
     public enum Variant: String, CaseIterable, Hashable, Sendable {
@@ -41,8 +68,9 @@ public struct AttentionSchedule: Hashable, Sendable {
 
     public init(
         variant: Variant, blockQ: Int? = nil, blockKV: Int? = nil, warps: Int? = nil, stages: Int? = nil,
-        compiler: CompilerFacts = .none
+        splitKV: Int = 1, compiler: CompilerFacts = .none
     ) {
+        self.splitKV = splitKV
         self.variant = variant
         self.blockQ = blockQ
         self.blockKV = blockKV
@@ -59,18 +87,21 @@ public struct AttentionAxes: Hashable, Sendable {
     public var blockKV: [Int]
     public var warps: [Int]
     public var stages: [Int]
+    public var splitKV: [Int]
 
-    public init(variants: [AttentionSchedule.Variant], blockQ: [Int], blockKV: [Int], warps: [Int], stages: [Int]) {
+    public init(variants: [AttentionSchedule.Variant], blockQ: [Int], blockKV: [Int], warps: [Int], stages: [Int],
+                splitKV: [Int] = [1]) {
         self.variants = variants
         self.blockQ = blockQ
         self.blockKV = blockKV
         self.warps = warps
         self.stages = stages
+        self.splitKV = splitKV
     }
 
     var hasNaive: Bool { variants.contains(.naive) }
     var flashCount: Int {
-        variants.contains(.flash) ? blockQ.count * blockKV.count * warps.count * stages.count : 0
+        variants.contains(.flash) ? blockQ.count * blockKV.count * warps.count * stages.count * splitKV.count : 0
     }
 
     public var count: Int { (hasNaive ? 1 : 0) + flashCount }
@@ -81,10 +112,11 @@ public struct AttentionAxes: Hashable, Sendable {
             if rest == 0 { return AttentionSchedule(variant: .naive, compiler: compiler) }
             rest -= 1
         }
+        let split = splitKV[rest % splitKV.count]; rest /= splitKV.count
         let s = stages[rest % stages.count]; rest /= stages.count
         let w = warps[rest % warps.count]; rest /= warps.count
         let kv = blockKV[rest % blockKV.count]; rest /= blockKV.count
         let q = blockQ[rest % blockQ.count]
-        return AttentionSchedule(variant: .flash, blockQ: q, blockKV: kv, warps: w, stages: s, compiler: compiler)
+        return AttentionSchedule(variant: .flash, blockQ: q, blockKV: kv, warps: w, stages: s, splitKV: split, compiler: compiler)
     }
 }

@@ -3,9 +3,9 @@ import MachineModel
 /// The number format a kernel reads and writes (`dtype:` in candidate files).
 ///
 /// GEMM inputs of every format accumulate in fp32; `fp32` means IEEE fp32 arithmetic (vector units), `tf32` means
-/// fp32 storage with tensor-core tf32 products.
+/// fp32 storage with tensor-core tf32 products; `int8` GEMMs accumulate in int32.
 public enum ElementType: String, CaseIterable, Hashable, Sendable {
-    case fp32, tf32, fp16, bf16, fp8
+    case fp32, tf32, fp16, bf16, fp8, int8
 
     /// The machine precision whose peak rate applies.
     public var precision: Precision {
@@ -15,6 +15,7 @@ public enum ElementType: String, CaseIterable, Hashable, Sendable {
         case .fp16: .fp16
         case .bf16: .bf16
         case .fp8: .fp8
+        case .int8: .int8
         }
     }
 
@@ -23,7 +24,7 @@ public enum ElementType: String, CaseIterable, Hashable, Sendable {
         switch self {
         case .fp32, .tf32: 4
         case .fp16, .bf16: 2
-        case .fp8: 1
+        case .fp8, .int8: 1
         }
     }
 }

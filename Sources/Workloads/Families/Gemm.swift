@@ -9,6 +9,10 @@ public struct GemmProblem: Hashable, Sendable {
     public var dtype: ElementType
     /// Ops applied to each accumulator before it is stored, in order (`[bias, gelu_erf]`); empty for C = A x B.
     public var epilogue: [ElementOp]
+    /// Operands stored transposed: A as [K, M] (`trans_a`), B as [N, K] (`trans_b`), row-major. Matrix units read
+    /// 16-bit operands either way; 8-bit and tf32 operands must be K-major (docs/candidate-format.md).
+    public var transA: Bool
+    public var transB: Bool
 
     /// The epilogue names files used before ops were named; each still reads as its chain.
     public static let epilogueAliases: [(name: String, chain: [ElementOp])] = [
@@ -16,7 +20,10 @@ public struct GemmProblem: Hashable, Sendable {
         ("residual", [.residual]),
     ]
 
-    public init(m: Int, n: Int, k: Int, batch: Int = 1, dtype: ElementType, epilogue: [ElementOp] = []) {
+    public init(m: Int, n: Int, k: Int, batch: Int = 1, dtype: ElementType, epilogue: [ElementOp] = [],
+                transA: Bool = false, transB: Bool = false) {
+        self.transA = transA
+        self.transB = transB
         self.m = m
         self.n = n
         self.k = k
@@ -28,8 +35,22 @@ public struct GemmProblem: Hashable, Sendable {
     /// Multiply-adds counted as two operations, over the true (unpadded) problem.
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) * Double(batch) }
 
-    /// Bytes per output element: fp8 products are written as fp16, every other format as itself.
-    public var outputBytes: Int { dtype == .fp8 ? 2 : dtype.bytes }
+    /// Bytes per output element: fp8 products are written as fp16, int8 products as int32 (`torch._int_mm`), every
+    /// other format as itself.
+    public var outputBytes: Int {
+        switch dtype {
+        case .fp8: 2
+        case .int8: 4
+        case .fp32, .tf32, .fp16, .bf16: dtype.bytes
+        }
+    }
+
+    /// Operands a K-major-only matrix path must transpose on their way through shared memory: those stored
+    /// MN-major (A not transposed is K-major; B not transposed is MN-major) when the type is not 16 bits.
+    public var mnMajorOperands: (a: Bool, b: Bool) {
+        guard dtype.bytes != 2 else { return (false, false) }
+        return (transA, !transB)
+    }
 
     /// The epilogue as keys write it: its old name where it has one (`bias_gelu`), else its ops (`bias+gelu_erf`).
     public var epilogueName: String {

@@ -12,8 +12,10 @@ public enum FamilyReader {
         let problem = GemmProblem(
             m: try m.required("m", positive), n: try m.required("n", positive), k: try m.required("k", positive),
             batch: try m.optional("batch", positive) ?? 1,
-            dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .tf32, .fp16, .bf16, .fp8]) },
-            epilogue: try m.optional("epilogue") { v throws(FormatError) in try opChain(v, aliases: GemmProblem.epilogueAliases) } ?? [])
+            dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .tf32, .fp16, .bf16, .fp8, .int8]) },
+            epilogue: try m.optional("epilogue") { v throws(FormatError) in try opChain(v, aliases: GemmProblem.epilogueAliases) } ?? [],
+            transA: try m.optional("trans_a") { v throws(FormatError) in try v.bool() } ?? false,
+            transB: try m.optional("trans_b") { v throws(FormatError) in try v.bool() } ?? false)
         try m.finish()
         return problem
     }
@@ -74,11 +76,24 @@ public enum FamilyReader {
     }
 
     public static func attentionProblem(_ m: MappingReader) throws(FormatError) -> AttentionProblem {
+        let heads = try m.required("heads", positive)
+        let seqLen = try m.required("seq_len", positive)
         let problem = AttentionProblem(
-            batch: try m.required("batch", positive), heads: try m.required("heads", positive),
-            seqLen: try m.required("seq_len", positive), headDim: try m.required("head_dim", positive),
+            batch: try m.required("batch", positive), heads: heads, seqLen: seqLen, headDim: try m.required("head_dim", positive),
             causal: try m.required("causal") { v throws(FormatError) in try v.bool() },
-            dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp16, .bf16, .fp8]) })
+            dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp16, .bf16, .fp8]) },
+            kvHeads: try m.optional("kv_heads") { v throws(FormatError) in
+                let kv = try v.positiveInt()
+                // Rule: each key/value head serves the same number of query heads.
+                guard heads % kv == 0 else { throw v.error("expected a divisor of heads (\(heads)), got \(kv)") }
+                return kv
+            },
+            queryLen: try m.optional("query_len") { v throws(FormatError) in
+                let length = try v.positiveInt()
+                // Rule: queries are positions of the sequence, so there are at most seq_len of them.
+                guard length <= seqLen else { throw v.error("expected at most seq_len (\(seqLen)) queries, got \(length)") }
+                return length
+            })
         try m.finish()
         return problem
     }
@@ -126,7 +141,7 @@ public enum FamilyReader {
         }
         let axes = AttentionAxes(
             variants: variants, blockQ: try axis("block_q"), blockKV: try axis("block_kv"), warps: try axis("warps"),
-            stages: try axis("stages"))
+            stages: try axis("stages"), splitKV: try m.optional("split_kv", positives) ?? [1])
         try m.finish()
         return axes
     }

@@ -45,7 +45,7 @@ public enum Candidate: Hashable, Sendable {
         case let .gemm(_, s):
             return [("block_m", "\(s.blockM)"), ("block_n", "\(s.blockN)"), ("block_k", "\(s.blockK)"),
                     ("warps", "\(s.warps)"), ("stages", "\(s.stages)"), ("group_m", "\(s.groupM)"),
-                    ("split_k", "\(s.splitK)"), ("matrix_units", "\(s.matrixUnits)")]
+                    ("split_k", "\(s.splitK)"), ("matrix_units", "\(s.matrixUnits)")] + (s.persistent ? [("persistent", "true")] : [])
         case let .elementwise(_, s):
             return [("fused", "\(s.fused)"), ("block_elements", "\(s.blockElements)"), ("warps", "\(s.warps)"),
                     ("vector_width", s.vectorWidth.map { "\($0)" })]
@@ -54,7 +54,7 @@ public enum Candidate: Hashable, Sendable {
         case let .attention(_, s):
             return [("variant", s.variant.rawValue), ("block_q", s.blockQ.map { "\($0)" }),
                     ("block_kv", s.blockKV.map { "\($0)" }), ("warps", s.warps.map { "\($0)" }),
-                    ("stages", s.stages.map { "\($0)" })]
+                    ("stages", s.stages.map { "\($0)" })] + (s.splitKV > 1 ? [("split_kv", "\(s.splitKV)")] : [])
         case let .generic(c):
             return [("name", c.name)]
         }
@@ -67,6 +67,7 @@ public enum Candidate: Hashable, Sendable {
             var text = "\(s.blockM)x\(s.blockN)x\(s.blockK) w\(s.warps) s\(s.stages) g\(s.groupM)"
             if s.splitK != 1 { text += " sk\(s.splitK)" }
             if !s.matrixUnits { text += " simt" }
+            if s.persistent { text += " persistent" }
             return text
         case let .elementwise(_, s):
             return "\(s.fused ? "fused" : "unfused") b\(s.blockElements) w\(s.warps)" + (s.vectorWidth.map { " v\($0)" } ?? "")
@@ -74,7 +75,7 @@ public enum Candidate: Hashable, Sendable {
             return "r\(s.rowsPerBlock) b\(s.blockWidth) w\(s.warps)"
         case let .attention(_, s):
             guard s.variant == .flash else { return "naive" }
-            return "flash q\(s.blockQ ?? 0) kv\(s.blockKV ?? 0) w\(s.warps ?? 0) s\(s.stages ?? 0)"
+            return "flash q\(s.blockQ ?? 0) kv\(s.blockKV ?? 0) w\(s.warps ?? 0) s\(s.stages ?? 0)" + (s.splitKV > 1 ? " split\(s.splitKV)" : "")
         case let .generic(c):
             return c.name
         }

@@ -67,6 +67,7 @@ public struct CandidateSpace: Hashable, Sendable {
         case let .gemm(p, _, _):
             return [("m", "\(p.m)"), ("n", "\(p.n)"), ("k", "\(p.k)"), ("batch", "\(p.batch)"),
                     ("dtype", p.dtype.rawValue), ("epilogue", p.epilogueName)]
+                + (p.transA ? [("trans_a", "true")] : []) + (p.transB ? [("trans_b", "true")] : [])
         case let .elementwise(p, _, _):
             return [("elements", "\(p.elements)"), ("ops", p.opsText), ("dtype", p.dtype.rawValue),
                     ("extra_inputs", "\(p.extraInputs)")]
@@ -77,6 +78,8 @@ public struct CandidateSpace: Hashable, Sendable {
         case let .attention(p, _, _):
             return [("batch", "\(p.batch)"), ("heads", "\(p.heads)"), ("seq_len", "\(p.seqLen)"),
                     ("head_dim", "\(p.headDim)"), ("causal", "\(p.causal)"), ("dtype", p.dtype.rawValue)]
+                + (p.kvHeads != p.heads ? [("kv_heads", "\(p.kvHeads)")] : [])
+                + (p.queryLen != p.seqLen ? [("query_len", "\(p.queryLen)")] : [])
         case let .generic(candidates):
             return [("candidates", "\(candidates.count)")]
         }

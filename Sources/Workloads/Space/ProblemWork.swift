@@ -55,9 +55,7 @@ public struct ProblemWork: Hashable, Sendable {
                                matrixCapable: false)
         case .attention:
             let p = try FamilyReader.attentionProblem(problem)
-            let tensor = Double(p.batch) * Double(p.heads) * Double(p.seqLen) * Double(p.headDim)
-            return ProblemWork(flops: p.flops, compulsoryBytes: 4 * tensor * Double(p.dtype.bytes), dtype: p.dtype,
-                               matrixCapable: true)
+            return ProblemWork(flops: p.flops, compulsoryBytes: p.tensorBytes, dtype: p.dtype, matrixCapable: true)
         case .generic:
             throw FormatError(problem.location, field: problem.path.isEmpty ? "family" : problem.path,
                               "generic kernels have no problem to bound; their counters are their work")
