@@ -32,6 +32,13 @@ import Testing
          "bad.yaml:5:81: error: schedule.split_k: expected a whole number, got \"two\""),
         ("name: g\n", "",
          "bad.yaml:1:1: error: name: missing required field"),
+        // Numbers past what any device runs are refused where they are read, before any arithmetic overflows.
+        ("k: 64,", "k: 9223372036854775807,",
+         "bad.yaml:4:28: error: problem.k: expected a positive whole number of at most 2147483647, got 9223372036854775807"),
+        ("m: 64, n: 64, k: 64,", "m: 2000000000, n: 64, k: 2000000000,",
+         "bad.yaml:4:10: error: problem: A (m x k x batch) would hold 4000000000000000000 elements; expected at most 2^40 (1099511627776)"),
+        ("warps: 4", "warps: 4611686018427387904",
+         "bad.yaml:5:58: error: schedule.warps: expected a positive whole number of at most 1048576, got 4611686018427387904"),
     ]
 
     @Test(arguments: cases)

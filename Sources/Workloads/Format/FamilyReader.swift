@@ -17,11 +17,19 @@ public enum FamilyReader {
             transA: try m.optional("trans_a") { v throws(FormatError) in try v.bool() } ?? false,
             transB: try m.optional("trans_b") { v throws(FormatError) in try v.bool() } ?? false)
         try m.finish()
+        try checkTensor(m, "A (m x k x batch)", [problem.m, problem.k, problem.batch])
+        try checkTensor(m, "B (k x n x batch)", [problem.k, problem.n, problem.batch])
+        try checkTensor(m, "C (m x n x batch)", [problem.m, problem.n, problem.batch])
         return problem
     }
 
     public static func elementwiseProblem(_ m: MappingReader) throws(FormatError) -> ElementwiseProblem {
-        let elements = try m.required("elements", positive)
+        let elements = try m.required("elements") { v throws(FormatError) in
+            let value = try v.positiveInt()
+            // Rule: one tensor holds at most 2^40 elements (maxTensorElements).
+            guard value <= maxTensorElements else { throw v.error("expected a positive whole number of at most 2^40 (\(maxTensorElements)), got \(value)") }
+            return value
+        }
         let chain = try m.required("ops") { v throws(FormatError) -> [ElementOp] in
             if let count = Int(v.scalarText ?? "") {
                 guard count > 0 else { throw v.error("expected a positive number of ops or a list of op names, got \(count)") }
@@ -31,7 +39,11 @@ public enum FamilyReader {
             return try opChain(v, aliases: [])
         }
         let type = try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .fp16, .bf16, .fp8]) }
-        let extra = try m.optional("extra_inputs") { v throws(FormatError) in try v.nonNegativeInt() }
+        let extra = try m.optional("extra_inputs") { v throws(FormatError) in
+            let value = try v.nonNegativeInt()
+            guard value <= maxChain else { throw v.error("expected at most \(maxChain) extra inputs, got \(value)") }
+            return value
+        }
         // Rule: named ops say what they read; a separate count could only contradict them.
         if extra != nil && chain.contains(where: { $0 != .generic }) {
             throw FormatError(m.location(of: "extra_inputs"), field: m.fieldPath("extra_inputs"),
@@ -72,6 +84,7 @@ public enum FamilyReader {
             dtype: try m.required("dtype") { v throws(FormatError) in try dtype(v, allowed: [.fp32, .fp16, .bf16]) },
             prologue: try m.optional("prologue") { v throws(FormatError) in try opChain(v, aliases: []) } ?? [])
         try m.finish()
+        try checkTensor(m, "the input (rows x cols)", [problem.rows, problem.cols])
         return problem
     }
 
@@ -95,6 +108,15 @@ public enum FamilyReader {
                 return length
             })
         try m.finish()
+        let p = problem
+        try checkTensor(m, "Q (batch x heads x query_len x head_dim)", [p.batch, p.heads, p.queryLen, p.headDim])
+        try checkTensor(m, "K (batch x kv_heads x seq_len x head_dim)", [p.batch, p.kvHeads, p.seqLen, p.headDim])
+        // The scores are never stored by flash kernels, but the model counts them: 2^56 keeps their bytes in range.
+        let scores = Double(p.batch) * Double(p.heads) * Double(p.queryLen) * Double(p.seqLen)
+        guard scores <= Double(1 << 56) else {
+            throw FormatError(m.location, field: m.path.isEmpty ? "problem" : m.path,
+                              "the scores (batch x heads x query_len x seq_len) would number \(formatSignificant(scores)); expected at most 2^56")
+        }
         return problem
     }
 
@@ -203,10 +225,40 @@ public enum FamilyReader {
 
     // MARK: values
 
-    static func positive(_ v: ValueReader) throws(FormatError) -> Int { try v.positiveInt() }
+    /// The largest extent a problem may give one dimension (2^31 - 1: what a CUDA grid's x dimension and 32-bit
+    /// index arithmetic reach), so that products of extents never overflow.
+    public static let maxExtent = Int(Int32.max)
+    /// The most elements one tensor may hold: 2^40, more than any device's memory holds of the smallest type.
+    public static let maxTensorElements = 1 << 40
+    /// The largest schedule value (a tile, a warp count, a stage count, a split): 2^20, beyond any device's limits.
+    public static let maxScheduleValue = 1 << 20
+
+    static func positive(_ v: ValueReader) throws(FormatError) -> Int {
+        let value = try v.positiveInt()
+        // Rule: an extent past 2^31 - 1 is no tensor dimension any device indexes, and would overflow the model.
+        guard value <= maxExtent else { throw v.error("expected a positive whole number of at most \(maxExtent), got \(value)") }
+        return value
+    }
 
     static func positives(_ v: ValueReader) throws(FormatError) -> [Int] {
-        try v.list { i throws(FormatError) in try i.positiveInt() }
+        try v.list { i throws(FormatError) in
+            let value = try i.positiveInt()
+            // Rule: schedule values beyond 2^20 are no tile, warp, stage or split count any device runs.
+            guard value <= maxScheduleValue else {
+                throw i.error("expected a positive whole number of at most \(maxScheduleValue), got \(value)")
+            }
+            return value
+        }
+    }
+
+    /// Checks that a tensor of `extents` fits `maxTensorElements`; the error names the problem and the tensor.
+    static func checkTensor(_ m: MappingReader, _ name: String, _ extents: [Int]) throws(FormatError) {
+        let elements = extents.reduce(1.0) { $0 * Double($1) }
+        // Rule: a tensor of more than 2^40 elements fits no device, and its byte counts would overflow.
+        guard elements <= Double(maxTensorElements) else {
+            throw FormatError(m.location, field: m.path.isEmpty ? "problem" : m.path,
+                              "\(name) would hold \(formatSignificant(elements)) elements; expected at most 2^40 (\(maxTensorElements))")
+        }
     }
 
     static func bools(_ v: ValueReader) throws(FormatError) -> [Bool] {
