@@ -12,6 +12,12 @@ public struct YAMLDocument {
     /// Parses `text` (the contents of `file`) into a document whose root must be a mapping.
     public init(text: String, file: String) throws(FormatError) {
         self.file = file
+        // Rule: an alias may not be a mapping key: the YAML library compares such keys whole, and a nested alias
+        // makes that cost grow as a power of the file's length.
+        if text.contains("&"), let line = Self.aliasKeyLine(text) {
+            throw FormatError(FileLocation(file: file, line: line, column: 1), field: "-",
+                              "an alias (*name) used as a mapping key; write the key out")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -23,7 +29,51 @@ public struct YAMLDocument {
         guard let node else {
             throw FormatError(FileLocation(file: file, line: 1, column: 1), field: "-", "the file is empty")
         }
+        // Rule: aliases may not expand a document past a million values or its own length (a plain document has
+        // fewer values than characters): nine nested aliases of nine make 387 million from 500 bytes.
+        let limit = max(Self.expansionLimit, text.utf8.count)
+        guard Self.countValues(node, upTo: limit) <= limit else {
+            throw FormatError(FileLocation(file: file, line: 1, column: 1), field: "-",
+                              "aliases expand the document past \(limit) values; write the values out")
+        }
         root = ValueReader(node: TreeNode(yaml: node), path: "", file: file)
+    }
+
+    static let expansionLimit = 1_000_000
+
+    /// The first line holding an alias in a key's place (`? *a`, `*a: 1`, `{*a: 1}`), if any.
+    static func aliasKeyLine(_ text: String) -> Int? {
+        var number = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let chars = Array(line.utf8)
+            for (i, c) in chars.enumerated() where c == UInt8(ascii: "*") {
+                // An alias starts after a line's indentation, `? `, `{` or `, `.
+                let before = chars[..<i].last { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+                guard before == nil || [UInt8(ascii: "?"), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: "-")].contains(before!) else { continue }
+                var j = i + 1
+                while j < chars.count, ![UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "}")].contains(chars[j]) { j += 1 }
+                while j < chars.count, chars[j] == UInt8(ascii: " ") { j += 1 }
+                if before == UInt8(ascii: "?") || (j < chars.count && chars[j] == UInt8(ascii: ":")) { return number }
+            }
+        }
+        return nil
+    }
+
+    /// The values under `node` with aliases expanded, counted only until `limit` is passed (so a bomb costs no more).
+    static func countValues(_ node: Node, upTo limit: Int) -> Int {
+        var count = 0
+        var pending = [node]
+        while let next = pending.popLast(), count <= limit {
+            count += 1
+            switch next {
+            case .scalar, .alias: break
+            case let .sequence(items): pending.append(contentsOf: items)
+            case let .mapping(pairs):
+                for pair in pairs { pending.append(pair.key); pending.append(pair.value) }
+            }
+        }
+        return count
     }
 
     /// Parses JSON text strictly (RFC 8259; no anchors, aliases or YAML-only syntax), keeping every value's line and
