@@ -55,12 +55,13 @@ func planModel(for machine: Machine, refinement loaded: (Refinement, String)?) t
     return (PlanModel(machine: machine, refinement: refinement), path)
 }
 
-/// Reads a text file, with a one-line error naming it.
+/// Reads a text file; what is wrong with it is one line on stderr and exit status 1.
 func readFile(_ path: String) throws -> String {
     do {
-        return try String(contentsOfFile: path, encoding: .utf8)
+        return try TextFile.read(path)
     } catch {
-        throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        printError(error.description)
+        throw ExitCode(1)
     }
 }
 

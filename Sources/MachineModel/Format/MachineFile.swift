@@ -18,13 +18,7 @@ public enum MachineFile {
 
     /// Reads a machine file from disk.
     public static func load(path: String) throws(FormatError) -> Machine {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw FormatError(FileLocation(file: path, line: 1, column: 1), field: "-", "cannot read the file: \(error.localizedDescription)")
-        }
-        return try parse(text, file: path)
+        try parse(TextFile.read(path), file: path)
     }
 }
 

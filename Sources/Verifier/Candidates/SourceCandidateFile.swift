@@ -28,9 +28,9 @@ public enum SourceCandidateFile {
     public static func load(path: String) throws(VerifierError) -> Candidate {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path)
         } catch {
-            throw VerifierError(.format, "cannot read \(path)", cause: error.localizedDescription)
+            throw VerifierError(error)
         }
         return try parse(text, file: path)
     }

@@ -25,9 +25,9 @@ public enum VerifyInput {
     public static func load(path: String, materialize: Bool, limit: Int?) throws(VerifierError) -> Loaded {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path)
         } catch {
-            throw VerifierError(.format, "cannot read \(path)", cause: error.localizedDescription)
+            throw VerifierError(error)
         }
         if path.hasSuffix(".txt") || path.hasSuffix(".list") {
             let entries = try listFile(text, path: path, materialize: materialize, limit: limit)

@@ -103,10 +103,4 @@ public enum CandidateFile {
     }
 }
 
-func readText(_ path: String) throws(FormatError) -> String {
-    do {
-        return try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-        throw FormatError(FileLocation(file: path, line: 1, column: 1), field: "-", "cannot read the file: \(error.localizedDescription)")
-    }
-}
+func readText(_ path: String) throws(FormatError) -> String { try TextFile.read(path) }
