@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "KernelCastCLITests", dependencies: ["KernelCastCLI"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Devices", "MachineModel"], exclude: ["Cheaters"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Devices", "Store", "MachineModel"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "MachineModel"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MachineModel"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel", "Workloads", "MachineModel"],

@@ -50,10 +50,41 @@ public final class Store: Sendable {
                 migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }
             }
         }
+        try Self.claim(database, path: path, ours: seen)
         do {
             try migrator.migrate(database)
         } catch {
             throw StoreError(.migration, path: path, "cannot bring the store's tables up to date; is it a kernelcast store?", cause: error)
+        }
+    }
+
+    /// SQLite's application id of a kernelcast store ("KCST"), written into every store it creates.
+    public static let applicationID: Int32 = 0x4B43_5354
+
+    /// Refuses another application's SQLite file rather than adding tables to it: a file is a store when it carries
+    /// kernelcast's application id, or is empty, or (stores made before the id) holds only kernelcast's migrations.
+    static func claim(_ database: DatabaseQueue, path: String, ours: Set<String>) throws(StoreError) {
+        do {
+            try database.writeWithoutTransaction { db in
+                let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                if id == applicationID { return }
+                guard id == 0 else {
+                    throw StoreError(.open, path: path, "is another application's SQLite file (application id \(id)); pass --store PATH for a kernelcast store")
+                }
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                if !tables.isEmpty {
+                    let applied = tables.contains("grdb_migrations")
+                        ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+                    guard !applied.isEmpty, applied.allSatisfy(ours.contains) else {
+                        throw StoreError(.open, path: path, "is not a kernelcast store (it holds tables \(tables.prefix(5).joined(separator: ", "))); pass --store PATH for a kernelcast store")
+                    }
+                }
+                try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.open, path: path, "cannot read the store's header; is it an SQLite file?", cause: error)
         }
     }
 

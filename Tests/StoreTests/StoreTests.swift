@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Store
 import Testing
 
@@ -19,6 +20,27 @@ import Testing
         let again = try Store(path: path)
         #expect(try again.appliedMigrations() == ["calibration-v1", "measurements-v1"])
         #expect(FileManager.default.fileExists(atPath: path))
+    }
+
+    /// Another application's SQLite file is refused, untouched; a store made before the application id is kept.
+    @Test func aForeignSQLiteFileIsRefusedAndLeftAsItWas() throws {
+        let path = temporaryPath()
+        let other = try Store(path: path, schemas: [])
+        try other.database.write { db in try db.execute(sql: "PRAGMA application_id = 0; CREATE TABLE users (name TEXT)") }
+        do {
+            _ = try Store(path: path)
+            Issue.record("opened a foreign file")
+        } catch {
+            #expect(error.description.contains("is not a kernelcast store (it holds tables users); pass --store PATH for a kernelcast store"))
+        }
+        let tables = try other.database.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(tables == ["users"])
+
+        let legacy = temporaryPath()
+        let old = try Store(path: legacy)
+        try old.database.write { db in try db.execute(sql: "PRAGMA application_id = 0") }
+        let reopened = try Store(path: legacy)
+        #expect(try reopened.database.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") } == Store.applicationID)
     }
 
     @Test func recordedMeasurementsComeBackWholeByMachine() throws {
