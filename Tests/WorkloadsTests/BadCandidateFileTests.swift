@@ -53,6 +53,24 @@ import Testing
         }
     }
 
+    /// Seven lists of a thousand values: 10^21 candidates would overflow the count; refused where it is read.
+    @Test func aSpaceTooLargeToCountIsRefused() {
+        let values = "[" + (1...1000).map { "\(16 * $0)" }.joined(separator: ", ") + "]"
+        let text = """
+            version: 1
+            name: huge
+            family: gemm
+            problem: {m: 4096, n: 4096, k: 4096, dtype: fp16}
+            schedule: {block_m: \(values), block_n: \(values), block_k: \(values), warps: \(values), stages: \(values), group_m: \(values), split_k: \(values)}
+            """
+        do {
+            _ = try CandidateFile.parse(text, file: "huge.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.description == "huge.yaml:5:11: error: schedule: the lists make 1000000000000000000000 candidates; expected at most 2^40 (1099511627776); split the space")
+        }
+    }
+
     @Test func attentionFlashNeedsItsTiles() {
         let text = """
             version: 1

@@ -132,6 +132,8 @@ public enum FamilyReader {
             matrixUnits: try m.optional("matrix_units", bools) ?? [true],
             persistent: try m.optional("persistent", bools) ?? [false])
         try m.finish()
+        try checkSpace(m, [axes.blockM.count, axes.blockN.count, axes.blockK.count, axes.warps.count, axes.stages.count,
+                           axes.groupM.count, axes.splitK.count, axes.matrixUnits.count, axes.persistent.count])
         return axes
     }
 
@@ -141,6 +143,7 @@ public enum FamilyReader {
             warps: try m.required("warps", positives),
             vectorWidth: try m.optional("vector_width", positives)?.map { Optional($0) } ?? [nil])
         try m.finish()
+        try checkSpace(m, [axes.fused.count, axes.blockElements.count, axes.warps.count, axes.vectorWidth.count])
         return axes
     }
 
@@ -149,6 +152,7 @@ public enum FamilyReader {
             rowsPerBlock: try m.required("rows_per_block", positives),
             blockWidth: try m.required("block_width", positives), warps: try m.required("warps", positives))
         try m.finish()
+        try checkSpace(m, [axes.rowsPerBlock.count, axes.blockWidth.count, axes.warps.count])
         return axes
     }
 
@@ -165,6 +169,7 @@ public enum FamilyReader {
             variants: variants, blockQ: try axis("block_q"), blockKV: try axis("block_kv"), warps: try axis("warps"),
             stages: try axis("stages"), splitKV: try m.optional("split_kv", positives) ?? [1])
         try m.finish()
+        try checkSpace(m, [axes.blockQ.count, axes.blockKV.count, axes.warps.count, axes.stages.count, axes.splitKV.count])
         return axes
     }
 
@@ -248,6 +253,20 @@ public enum FamilyReader {
                 throw i.error("expected a positive whole number of at most \(maxScheduleValue), got \(value)")
             }
             return value
+        }
+    }
+
+    /// The most candidates one space may hold (2^40): beyond it the count itself nears Int's range, and no search
+    /// visits such a space anyway.
+    public static let maxSpaceSize = 1 << 40
+
+    /// Checks the cross product of the schedule's lists against `maxSpaceSize`, without overflowing.
+    static func checkSpace(_ m: MappingReader, _ counts: [Int]) throws(FormatError) {
+        let size = counts.reduce(1.0) { $0 * Double($1) }
+        // Rule: a space of more than 2^40 candidates cannot be counted, sampled or ranked; split it.
+        guard size <= Double(maxSpaceSize) else {
+            throw FormatError(m.location, field: m.path.isEmpty ? "schedule" : m.path,
+                              "the lists make \(formatSignificant(size)) candidates; expected at most 2^40 (\(maxSpaceSize)); split the space")
         }
     }
 
