@@ -84,6 +84,10 @@ import Testing
          "tiny.yaml:29:3: error: element_ops.gelu_err: unknown op \"gelu_err\"; did you mean gelu_erf? expected one of add, mul, scale, bias, residual, relu, gelu_tanh, gelu_erf, silu, sigmoid, tanh, exp, log, rsqrt, div, square, cast, dropout"),
         ("element op cost out of range", "memory:\n", "element_ops:\n  gelu_erf: {value: 0, spec: sheet}\nmemory:\n",
          "tiny.yaml:29:21: error: element_ops.gelu_erf.value: expected issue slots per element above 0 and at most 10000, got 0.0"),
+        ("a count past any device", "max_warps_per_unit: {value: 64,", "max_warps_per_unit: {value: 4611686018427387904,",
+         "tiny.yaml:18:31: error: occupancy.max_warps_per_unit.value: expected a count of at most 16777216, got 4611686018427387904"),
+        ("a zero bandwidth", "bandwidth: {value: 300 GB/s,", "bandwidth: {value: 0 GB/s,", "tiny.yaml:37:24: error: memory[1].bandwidth.value: expected a bandwidth above 0 and at most 10 PB/s, got \"0 GB/s\""),
+        ("a size past any device", "size: {value: 16 GiB,", "size: {value: 1e30 KiB,", "tiny.yaml:36:19: error: memory[1].size.value: expected a size of at least 0 and at most 1048576 TiB, got \"1e30 KiB\""),
         ("not a whole number", "unit_count: {value: 4,", "unit_count: {value: four,",
          "tiny.yaml:12:23: error: compute.unit_count.value: expected a whole number, got \"four\""),
     ]

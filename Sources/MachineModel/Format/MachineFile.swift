@@ -156,11 +156,39 @@ private struct Parser {
 
     /// `{value: 3.35 TB/s, spec: h100-datasheet}`: a quantity with exactly one provenance key.
     mutating func sourced<Q: Quantity>(_ v: ValueReader, _: Q.Type) throws(FormatError) -> Sourced<Q> {
-        try sourcedValue(v) { value throws(FormatError) in try value.quantity(Q.self) }
+        try sourcedValue(v) { value throws(FormatError) in
+            let quantity = try value.quantity(Q.self)
+            let (zeroAllowed, ceiling) = Self.plausible(Q.self)
+            // Rule: a figure is finite, below what any device could have, and above zero unless it is a size (a
+            // zero rate or clock would divide the model by zero).
+            guard quantity.base > 0 || (zeroAllowed && quantity.base == 0), quantity.base <= ceiling else {
+                throw value.error("expected \(Q.noun) \(zeroAllowed ? "of at least 0" : "above 0") and at most \(Q(base: ceiling)), got \(value.describe())")
+            }
+            return quantity
+        }
     }
 
+    /// Whether zero is a meaningful value of a quantity, and the most any device could have of it: 2^60 bytes,
+    /// 10^16 B/s, 10^19 operations a second, 100 GHz, one second of latency.
+    static func plausible<Q: Quantity>(_: Q.Type) -> (zeroAllowed: Bool, ceiling: Double) {
+        switch Q.self {
+        case is Bytes.Type: (true, 0x1p60)
+        case is BytesPerSecond.Type: (false, 1e16)
+        case is OpsPerSecond.Type: (false, 1e19)
+        case is Hertz.Type: (false, 1e11)
+        default: (false, 1)
+        }
+    }
+
+    /// The largest count a machine states (units, threads, registers, warps): 2^24, past any device's.
+    static let maxCount = 1 << 24
+
     mutating func sourcedCount(_ v: ValueReader, positive: Bool) throws(FormatError) -> Sourced<Int> {
-        try sourcedValue(v) { value throws(FormatError) in positive ? try value.positiveInt() : try value.nonNegativeInt() }
+        try sourcedValue(v) { value throws(FormatError) in
+            let count = positive ? try value.positiveInt() : try value.nonNegativeInt()
+            guard count <= Self.maxCount else { throw value.error("expected a count of at most \(Self.maxCount), got \(count)") }
+            return count
+        }
     }
 
     mutating func sourcedValue<T>(_ v: ValueReader, _ read: (ValueReader) throws(FormatError) -> T) throws(FormatError) -> Sourced<T> {
