@@ -2,6 +2,7 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
+import Planner
 import Service
 import Workloads
 
@@ -26,6 +27,12 @@ struct PredictCommand: ParsableCommand {
             space = try CandidateFile.load(path: file)
         } catch {
             printError(error.description)
+            throw ExitCode(1)
+        }
+        // Rule: predict scores every candidate; past the size plan still scores exhaustively, it samples instead.
+        guard space.count <= Scorer.exhaustiveLimit else {
+            printError("error: \(file) holds \(space.count) candidates, more than predict scores one by one (\(Scorer.exhaustiveLimit)); "
+                + "kernelcast plan \(file) --machine \(self.machine) samples it")
             throw ExitCode(1)
         }
         let machine = try machines.machine(self.machine)

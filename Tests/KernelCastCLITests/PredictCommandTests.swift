@@ -70,6 +70,20 @@ import Testing
         #expect(result.stdout == "")
         #expect(result.stderr == "\(bad.path):5:72: error: schedule.stagse: unknown field; expected one of block_k, block_m, block_n, group_m, matrix_units, persistent, split_k, stages, warps\n")
     }
+
+    /// A space past what predict scores one by one is refused at once, pointing at plan, which samples it.
+    @Test func aSpaceTooLargeToScoreIsSentToPlan() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-predict-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let big = folder.appendingPathComponent("big.yaml")
+        let values = "[" + (1...40).map { "\(16 * $0)" }.joined(separator: ", ") + "]"
+        try "version: 1\nname: big\nfamily: gemm\nproblem: {m: 4096, n: 4096, k: 4096, dtype: fp16}\nschedule: {block_m: \(values), block_n: \(values), block_k: \(values), warps: \(values), stages: \(values)}\n"
+            .write(to: big, atomically: true, encoding: .utf8)
+        let result = try runKernelCast(["predict", big.path, "--machine", Self.machine])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(big.path) holds 102400000 candidates, more than predict scores one by one (20000000); kernelcast plan \(big.path) --machine \(Self.machine) samples it\n")
+    }
 }
 
 @Suite struct EvalCommandTests {
