@@ -35,4 +35,12 @@ import Testing
         let x = try root.required("use") { v throws(FormatError) in try v.mapping().required("x") { w throws(FormatError) in try w.int() } }
         #expect(x == 1)
     }
+
+    @Test func anErrorIsOneShortLineWhateverItQuotes() {
+        let long = FormatError(FileLocation(file: "f.yaml", line: 3, column: 7), field: "kind", "got \"" + String(repeating: "x", count: 100_000) + "\"")
+        #expect(long.description.count < 700)
+        #expect(long.description.hasSuffix("... (99406 more characters)"))
+        let broken = FormatError(FileLocation(file: "f.yaml", line: 3, column: 7), field: "kind", "got \"a\nb\"")
+        #expect(broken.description == "f.yaml:3:7: error: kind: got \"a\\u{a}b\"")
+    }
 }

@@ -22,8 +22,23 @@ public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public init(_ location: FileLocation, field: String, _ message: String) {
         self.location = location
-        self.field = field
-        self.message = message
+        self.field = Self.shortened(field)
+        self.message = Self.shortened(message)
+    }
+
+    /// The longest field or message kept whole: an error is one line, and a 100 KB value it quotes is cut.
+    public static let longest = 600
+
+    /// `text` cut to `longest` characters with the cut said, control characters and line breaks shown escaped.
+    static func shortened(_ text: String) -> String {
+        var out = ""
+        var count = 0
+        for c in text {
+            guard count < longest else { return out + "... (\(text.count - count) more characters)" }
+            if let ascii = c.asciiValue, ascii < 0x20 || ascii == 0x7F { out += "\\u{\(String(ascii, radix: 16))}" } else { out.append(c) }
+            count += 1
+        }
+        return out
     }
 
     public var description: String { "\(location): error: \(field): \(message)" }
