@@ -25,9 +25,18 @@ public final class Store: Sendable {
         return defaultFileName
     }
 
-    /// Opens (creating if needed) the store at `path` and brings its schemas up to date.
-    public init(path: String, schemas: [any StoreSchema.Type] = Store.builtInSchemas) throws(StoreError) {
+    /// Whether opening may make a new store: commands that only read never leave a file (or folders) behind.
+    public enum OpenMode: Sendable {
+        /// Creates the file (and its folder) when missing; an empty file becomes a store.
+        case create
+        /// The store must exist: a missing or empty file is an error, and nothing is created.
+        case existing
+    }
+
+    /// Opens the store at `path` (creating it if `mode` allows) and brings its schemas up to date.
+    public init(path: String, schemas: [any StoreSchema.Type] = Store.builtInSchemas, mode: OpenMode = .create) throws(StoreError) {
         self.path = path
+        if mode == .existing, path != ":memory:" { try Self.requireExisting(path) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
@@ -56,6 +65,17 @@ public final class Store: Sendable {
         } catch {
             throw StoreError(.migration, path: path, "cannot bring the store's tables up to date; is it a kernelcast store?", cause: error)
         }
+    }
+
+    /// A read finds nothing to read in a missing or empty file: say so rather than make an empty store.
+    static func requireExisting(_ path: String) throws(StoreError) {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw StoreError(.notFound, path: path, "no store here; a store is made by calibrate, verify, loop or record (pass --store PATH or set KERNELCAST_STORE for another)")
+        }
+        if isFolder.boolValue { throw StoreError(.open, path: path, "is a folder, not a store file; pass --store PATH for a kernelcast store") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw StoreError(.open, path: path, "is an empty file, not a store; only a command that records makes a store of it") }
     }
 
     /// SQLite's application id of a kernelcast store ("KCST"), written into every store it creates.
