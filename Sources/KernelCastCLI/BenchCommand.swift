@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
         @OptionGroup var machines: MachineOptions
         @Option(help: "Machine name or path to a machine file.") var machine = "h100-sxm"
         @Option(help: "A gemm candidate file to use instead of the built-in 1,036,800-candidate space.") var file: String?
-        @Option(help: "Timed passes over the space; the best is reported.") var repeats = 3
+        @Option(parsing: .unconditional, help: "Timed passes over the space; the best is reported.") var repeats = 3
 
         /// 6 x 6 x 5 x 6 x 10 x 6 x 8 x 2 = 1,036,800 schedules of a 4096^3 fp16 GEMM.
         static let builtIn = CandidateSpace(name: "bench-gemm-fp16-4096", body: .gemm(
@@ -25,6 +25,10 @@ struct BenchCommand: ParsableCommand {
                      blockK: [16, 32, 64, 128, 256], warps: [1, 2, 4, 8, 16, 32], stages: Array(1...10),
                      groupM: [1, 2, 4, 8, 16, 32], splitK: [1, 2, 3, 4, 6, 8, 12, 16], matrixUnits: [true, false]),
             .none))
+
+        func validate() throws {
+            guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        }
 
         func run() throws {
             var space = Self.builtIn

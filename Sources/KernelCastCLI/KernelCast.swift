@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Service
 
 @main
@@ -12,4 +13,16 @@ struct KernelCast: AsyncParsableCommand {
                       CompareCommand.self, PortCommand.self, FusionCommand.self, ReportCommand.self, VerifyCommand.self, RunnerCommand.self, MeasurementsCommand.self,
                       ServeCommand.self, MCPCommand.self, APICommand.self]
     )
+
+    /// Parses, then runs; each kind of failure ends the one way `Failure` says.
+    static func main() async {
+        let parsed: any ParsableCommand
+        do { parsed = try parseAsRoot() } catch { Failure.exitOnUsage(error) }
+        do {
+            var command = parsed
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+        } catch {
+            Failure.exitOnRun(error)
+        }
+    }
 }

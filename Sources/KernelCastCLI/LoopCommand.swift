@@ -27,20 +27,20 @@ struct LoopCommand: AsyncParsableCommand {
     @OptionGroup var storeOption: VerificationStoreOption
     @Argument(help: "Candidate space (YAML or JSON).") var space: String
     @Option(help: "OpenCL device for the in-process runner (default opencl:0).") var device: String?
-    @Option(help: "Hardware runs allowed.") var budget = 5
+    @Option(parsing: .unconditional, help: "Hardware runs allowed.") var budget = 5
     @Option(help: "Machine model (name or file); default: the device's calibration or its draft.") var machine: String?
     @Option(help: "URL of a remote runner (kernelcast runner serve).") var runner: String?
     @Option(help: "Shared token of the remote runner (default: $KERNELCAST_RUNNER_TOKEN).") var token: String?
     @Option(name: .customLong("runner-command"), help: "External command that speaks the runner protocol (docs/verifier.md).")
     var runnerCommand: String?
-    @Option(name: .customLong("runner-timeout"), help: "Seconds one candidate may take on a remote or external runner.")
+    @Option(name: .customLong("runner-timeout"), parsing: .unconditional, help: "Seconds one candidate may take on a remote or external runner.")
     var runnerTimeout: Double = 1800
-    @Option(help: "Candidates verified per round before replanning.") var batch = 1
+    @Option(parsing: .unconditional, help: "Candidates verified per round before replanning.") var batch = 1
     @Option(help: "A measurement file: keep only the schedules it measured for this problem, and report regret against its best.")
     var measured: String?
-    @Option(help: "Correctness checks per candidate.") var checks = 3
-    @Option(help: "Untimed repetitions before timing.") var warmup = 2
-    @Option(help: "Timed repetitions.") var repetitions = 15
+    @Option(parsing: .unconditional, help: "Correctness checks per candidate.") var checks = 3
+    @Option(parsing: .unconditional, help: "Untimed repetitions before timing.") var warmup = 2
+    @Option(parsing: .unconditional, help: "Timed repetitions.") var repetitions = 15
     @Option(help: "table or json") var format: OutputFormat = .table
     @Option(help: "Also write the loop's result as JSON to this file.") var output: String?
 
@@ -48,6 +48,8 @@ struct LoopCommand: AsyncParsableCommand {
         guard budget >= 1 else { throw ValidationError("--budget must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard checks >= 2 else { throw ValidationError("--checks must be at least 2 (the candidate's shape and a ragged one)") }
+        guard repetitions >= 1, warmup >= 0 else { throw ValidationError("--repetitions must be at least 1 and --warmup at least 0") }
+        guard runnerTimeout > 0 else { throw ValidationError("--runner-timeout must be above 0 seconds") }
         guard [runner != nil, runnerCommand != nil].filter({ $0 }).count <= 1 else {
             throw ValidationError("choose one of --runner and --runner-command")
         }
@@ -62,10 +64,7 @@ struct LoopCommand: AsyncParsableCommand {
     func run() async throws {
         let candidateSpace = try loadSpace(space)
         let store: VerificationStore
-        do { store = try storeOption.open() } catch {
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        store = try storeOption.open()
         let root = URL(fileURLWithPath: try machines.directory()).deletingLastPathComponent().path
         let selector = device ?? "opencl:0"
         let target: Machine
@@ -74,14 +73,9 @@ struct LoopCommand: AsyncParsableCommand {
             target = try machines.planningMachine(machine, store: storeOption.path)
             machineSource = machine.hasSuffix(".yaml") ? displayPath(machine) : "machines/\(target.name).yaml"
         } else if runner == nil && runnerCommand == nil {
-            do {
-                let resolved = try DeviceMachine.resolve(selector: selector, store: store.store, resultsDirectory: "\(root)/calibration/results")
-                target = resolved.machine
-                machineSource = resolved.source
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
+            let resolved = try DeviceMachine.resolve(selector: selector, store: store.store, resultsDirectory: "\(root)/calibration/results")
+            target = resolved.machine
+            machineSource = resolved.source
         } else {
             throw ValidationError("a remote or external runner needs --machine (the machine model its device is)")
         }
@@ -97,21 +91,16 @@ struct LoopCommand: AsyncParsableCommand {
 
         let candidateRunner: any CandidateRunner
         let materialize: Bool
-        do {
-            if let runner {
-                candidateRunner = try RemoteRunner(url: runner, token: token ?? ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"] ?? "",
-                                                   timeout: runnerTimeout)
-                materialize = true
-            } else if let runnerCommand {
-                candidateRunner = try ExternalCommandRunner(command: runnerCommand.split(separator: " ").map(String.init), timeout: runnerTimeout)
-                materialize = false
-            } else {
-                candidateRunner = try InProcessRunner(selector: selector)
-                materialize = true
-            }
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
+        if let runner {
+            candidateRunner = try RemoteRunner(url: runner, token: token ?? ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"] ?? "",
+                                               timeout: runnerTimeout)
+            materialize = true
+        } else if let runnerCommand {
+            candidateRunner = try ExternalCommandRunner(command: runnerCommand.split(separator: " ").map(String.init), timeout: runnerTimeout)
+            materialize = false
+        } else {
+            candidateRunner = try InProcessRunner(selector: selector)
+            materialize = true
         }
 
         let policy = VerificationPolicy(checkCount: checks, warmup: warmup, repetitions: repetitions)
@@ -121,34 +110,29 @@ struct LoopCommand: AsyncParsableCommand {
         let table = format == .table
         func say(_ text: String) { if table { FileHandle.standardOutput.write(Data((text + "\n").utf8)) } }
         let result: HardwareLoop.Result
-        do {
-            result = try await loop.run { event in
-                switch event {
-                case let .started(device, scored, resumed):
-                    say("loop \(candidateSpace.name) on \(device.name) (\(device.id)) via \(candidateRunner.name)")
-                    say("machine \(model.machine.name): \(machineSource); store \(store.store.path)")
-                    say("budget \(budget) run(s), \(grouped(scored.feasibleCount)) runnable of \(grouped(candidateSpace.count)) candidates"
-                        + (resumed > 0 ? "; \(resumed) already verified on this device, loaded from the store" : ""))
-                case let .planned(plan, round):
-                    if round == 0 {
-                        say("")
-                        say(renderPlan(plan, model: model, refinement: refinementPath, showTop: false))
-                        say("")
-                        say("as one batch it would verify these; the loop runs one candidate at a time instead (the best predicted "
-                            + "of those not yet measured), replanning after each verdict:")
-                    } else if round > 1 {
-                        let scale = plan.anchor.count > 0 ? "scale x\(formatSignificant(exp(plan.anchor.offset), digits: 3)) from \(plan.anchor.count) measurement(s); " : ""
-                        say("replan: \(scale)\(grouped(plan.ruledOut)) ruled out, \(grouped(plan.inDoubt)) in doubt")
-                    }
-                case let .verifying(pick, run):
-                    say("run \(run): \(pick.candidate.label) (\(pick.words))")
-                case let .verified(step, _):
-                    say("  " + stepLine(step))
+        result = try await loop.run { event in
+            switch event {
+            case let .started(device, scored, resumed):
+                say("loop \(candidateSpace.name) on \(device.name) (\(device.id)) via \(candidateRunner.name)")
+                say("machine \(model.machine.name): \(machineSource); store \(store.store.path)")
+                say("budget \(budget) run(s), \(grouped(scored.feasibleCount)) runnable of \(grouped(candidateSpace.count)) candidates"
+                    + (resumed > 0 ? "; \(resumed) already verified on this device, loaded from the store" : ""))
+            case let .planned(plan, round):
+                if round == 0 {
+                    say("")
+                    say(renderPlan(plan, model: model, refinement: refinementPath, showTop: false))
+                    say("")
+                    say("as one batch it would verify these; the loop runs one candidate at a time instead (the best predicted "
+                        + "of those not yet measured), replanning after each verdict:")
+                } else if round > 1 {
+                    let scale = plan.anchor.count > 0 ? "scale x\(formatSignificant(exp(plan.anchor.offset), digits: 3)) from \(plan.anchor.count) measurement(s); " : ""
+                    say("replan: \(scale)\(grouped(plan.ruledOut)) ruled out, \(grouped(plan.inDoubt)) in doubt")
                 }
+            case let .verifying(pick, run):
+                say("run \(run): \(pick.candidate.label) (\(pick.words))")
+            case let .verified(step, _):
+                say("  " + stepLine(step))
             }
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
         }
         let json = loopJSON(result, space: candidateSpace, machine: model.machine.name, machineSource: machineSource, exhaustive: exhaustive)
         if let output {
@@ -158,7 +142,7 @@ struct LoopCommand: AsyncParsableCommand {
         }
         if table {
             print("")
-            print(renderLoopSummary(result, exhaustive: exhaustive))
+            print(fitted(renderLoopSummary(result, exhaustive: exhaustive)))
         } else {
             print(json.rendered())
         }
@@ -167,10 +151,7 @@ struct LoopCommand: AsyncParsableCommand {
     /// The schedules a measurement file holds for this space's problem, and its best time.
     func measuredRestriction(_ file: String, space: CandidateSpace) throws -> (RunnerRule, (time: Double, label: String)?) {
         let measurements: Measurements
-        do { measurements = try MeasurementsFile.load(path: file) } catch {
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        measurements = try MeasurementsFile.load(path: file)
         let key = space.candidate(at: 0).shapeKey
         guard let measuredSpace = measurements.spaces.first(where: { $0.results.first?.candidate.shapeKey == key }) else {
             throw ValidationError("\(file) has no space with the problem of \(space.name) (\(key))")

@@ -15,7 +15,11 @@ struct MeasurementsCommand: ParsableCommand {
         @Option(help: "Only this verdict: pass, reject or not_run.") var verdict: String?
         @Option(help: "Only this family.") var family: String?
         @Option(help: "Only this batch (one verify run).") var batch: String?
-        @Option(help: "Only the latest N.") var limit: Int?
+        @Option(parsing: .unconditional, help: "Only the latest N.") var limit: Int?
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
 
         func records(_ store: VerificationStore) throws -> [VerificationRecord] {
             var parsed: Verdict?
@@ -36,7 +40,7 @@ struct MeasurementsCommand: ParsableCommand {
         @Option(help: "table or json") var format: OutputFormat = .table
 
         func run() throws {
-            let records = try filters.records(storeOption.open())
+            let records = try filters.records(storeOption.openExisting())
             switch format {
             case .json:
                 let encoder = JSONEncoder()
@@ -69,7 +73,7 @@ struct MeasurementsCommand: ParsableCommand {
         enum ExportFormat: String, ExpressibleByArgument, CaseIterable { case json, csv }
 
         func run() throws {
-            let rows = try filters.records(storeOption.open()).map(MeasurementRow.init)
+            let rows = try filters.records(storeOption.openExisting()).map(MeasurementRow.init)
             let text: String
             switch format {
             case .json:

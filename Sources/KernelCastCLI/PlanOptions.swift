@@ -83,8 +83,12 @@ enum StrategyChoice: String, ExpressibleByArgument, CaseIterable {
 struct SearchOptions: ParsableArguments {
     @Option(help: "auto, exhaustive, random, random-pruned or neighbourhood (auto: exhaustive up to \(grouped(Scorer.exhaustiveLimit)) candidates).")
     var strategy: StrategyChoice = .auto
-    @Option(help: "Candidates a non-exhaustive strategy scores.") var samples = 200_000
-    @Option(help: "Seed of the random strategies.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Candidates a non-exhaustive strategy scores.") var samples = 200_000
+    @Option(parsing: .unconditional, help: "Seed of the random strategies.") var seed: UInt64 = 1
+
+    func validate() throws {
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+    }
 
     func score(_ space: CandidateSpace, model: PlanModel, runnerRule: RunnerRule? = nil) -> ScoredSpace {
         switch strategy {

@@ -16,12 +16,17 @@ struct PortCommand: ParsableCommand {
     @Option(help: "The measured machine.") var from: String
     @Option(help: "The machine known by its datasheet.") var to: String
     @Option(name: .customLong("refinement"), help: "The source's refinement file.") var refinementFile: String?
-    @Option(help: "How much wider the ported bands are.") var widening = Port.defaultWidening
-    @Option(help: "Candidates of each ranking to compare.") var top = 5
+    @Option(parsing: .unconditional, help: "How much wider the ported bands are.") var widening = Port.defaultWidening
+    @Option(parsing: .unconditional, help: "Candidates of each ranking to compare.") var top = 5
     @Option(help: "Write the ported refinement here (use it with --refinement on the target).") var output: String?
     @Option(help: "table or json") var format: OutputFormat = .table
     @Option(help: "Measurements of the target (kernelcast-measurements): score the port on their hold-out spaces.")
     var evaluate: String?
+
+    func validate() throws {
+        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        guard widening >= 1 else { throw ValidationError("--widening must be at least 1 (a port's bands are never narrower)") }
+    }
 
     func run() throws {
         let candidateSpace = try loadSpace(space)
@@ -70,7 +75,7 @@ struct PortCommand: ParsableCommand {
             lines.append(renderTable(rows, rightAligned: [1, 2, 4, 5]))
             lines.append("")
             lines += report.reasons
-            print(lines.joined(separator: "\n"))
+            print(fitted(lines.joined(separator: "\n")))
         }
     }
 

@@ -19,11 +19,16 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var refinement: RefinementOptions
     @Argument(help: "Measurement file (kernelcast-measurements JSON).") var file: String
     @Option(help: "Machine name, machine file, or an OpenCL device (opencl:0) for its calibrated or fallback model.") var machine: String
-    @Option(help: "Hardware runs the loop may use per space.") var budget = 5
+    @Option(parsing: .unconditional, help: "Hardware runs the loop may use per space.") var budget = 5
     @Option(help: "Only spaces of this family.") var family: String?
     @Option(help: "holdout, tune or all") var split: EvalCommand.SplitChoice = .holdout
-    @Option(help: "Regret that counts as reaching the best.") var target = 0.02
+    @Option(parsing: .unconditional, help: "Regret that counts as reaching the best.") var target = 0.02
     @Option(help: "table or json") var format: OutputFormat = .table
+
+    func validate() throws {
+        guard budget >= 1 else { throw ValidationError("--budget must be at least 1") }
+        guard target >= 0 else { throw ValidationError("--target must be at least 0") }
+    }
 
     func run() throws {
         let measurements: Measurements
@@ -43,7 +48,7 @@ struct ReplayCommand: ParsableCommand {
         guard !chosen.isEmpty else { throw ValidationError("no \(split.rawValue) spaces\(family.map { " of family \($0)" } ?? "") in \(file)") }
         let results = chosen.compactMap { Replay.run($0, model: model, budget: budget) }
         switch format {
-        case .table: print(table(results, model: model, refinement: refinementPath))
+        case .table: print(fitted(table(results, model: model, refinement: refinementPath)))
         case .json: print(json(results, model: model).rendered())
         }
     }

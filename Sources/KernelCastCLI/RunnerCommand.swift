@@ -24,17 +24,12 @@ struct RunnerCommand: AsyncParsableCommand {
             guard let token = token ?? ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"], !token.isEmpty else {
                 throw ValidationError("the runner needs a shared token: pass --token TOKEN or set KERNELCAST_RUNNER_TOKEN")
             }
-            do {
-                let runner = try InProcessRunner(selector: device)
-                let service = try RunnerService(runner: runner, token: token, host: String(parts[0]), port: port)
-                try service.bind()
-                let info = runner.executor.description
-                FileHandle.standardOutput.write(Data("kernelcast runner listening on \(service.url) for \(info.name) (\(info.id), driver \(info.driver))\n".utf8))
-                service.serve()
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
+            let runner = try InProcessRunner(selector: device)
+            let service = try RunnerService(runner: runner, token: token, host: String(parts[0]), port: port)
+            try service.bind()
+            let info = runner.executor.description
+            FileHandle.standardOutput.write(Data("kernelcast runner listening on \(service.url) for \(info.name) (\(info.id), driver \(info.driver))\n".utf8))
+            service.serve()
         }
     }
 
@@ -46,14 +41,9 @@ struct RunnerCommand: AsyncParsableCommand {
 
         func run() throws {
             let input = FileHandle.standardInput.readDataToEndOfFile()
-            do {
-                let runner = try InProcessRunner(selector: device)
-                let answer = try ExternalProtocolHandler.answer(input, executor: runner.executor)
-                FileHandle.standardOutput.write(answer)
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
-            }
+            let runner = try InProcessRunner(selector: device)
+            let answer = try ExternalProtocolHandler.answer(input, executor: runner.executor)
+            FileHandle.standardOutput.write(answer)
         }
     }
 }

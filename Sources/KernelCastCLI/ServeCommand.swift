@@ -30,11 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Binds 127.0.0.1 by default. Any other address needs --token-file: every request then carries Authorization: Bearer TOKEN.")
     @OptionGroup var options: ServiceOptions
     @Option(help: "Address to bind.") var host = "127.0.0.1"
-    @Option(help: "Port (0: any free port; the first line printed names it).") var port = 8471
+    @Option(parsing: .unconditional, help: "Port (0: any free port; the first line printed names it).") var port = 8471
     @Option(name: .customLong("token-file"), help: "File holding the bearer token (default: $KERNELCAST_TOKEN when set).")
     var tokenFile: String?
-    @Option(name: .customLong("max-body"), help: "Largest request body, bytes.") var maxBody = Limits.bodyBytes
-    @Option(name: .customLong("max-connections"), help: "Connections served at once.") var maxConnections = 256
+    @Option(name: .customLong("max-body"), parsing: .unconditional, help: "Largest request body, bytes.") var maxBody = Limits.bodyBytes
+    @Option(name: .customLong("max-connections"), parsing: .unconditional, help: "Connections served at once.") var maxConnections = 256
     @Flag(name: .customLong("print-openapi"), help: "Print the OpenAPI document (docs/openapi.json) and exit.") var printOpenAPI = false
 
     func validate() throws {

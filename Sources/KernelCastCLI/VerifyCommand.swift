@@ -9,7 +9,13 @@ struct VerificationStoreOption: ParsableArguments {
     @Option(name: .customLong("store"), help: "SQLite store file (default: $KERNELCAST_STORE or ./kernelcast.sqlite).")
     var path: String?
 
+    /// The store, created when missing: for commands that record.
     func open() throws(VerifierError) -> VerificationStore { try VerificationStore(path: Store.resolvePath(option: path)) }
+
+    /// The store as it is, for commands that only read: a missing or empty file is an error, and nothing is created.
+    func openExisting() throws(StoreError) -> VerificationStore {
+        VerificationStore(store: try Store(path: Store.resolvePath(option: path), schemas: Store.builtInSchemas + [VerificationSchema.self], mode: .existing))
+    }
 }
 
 struct VerifyCommand: AsyncParsableCommand {
@@ -35,13 +41,13 @@ struct VerifyCommand: AsyncParsableCommand {
     var runnerCommand: String?
     @Flag(help: "Run each candidate in a child process (kernelcast runner exec), so a kernel that hangs or crashes costs one candidate.")
     var isolate = false
-    @Option(help: "Verify at most N candidates not verified yet.") var limit: Int?
-    @Option(help: "Correctness checks per candidate (fresh seeds; the candidate's shape and a ragged one alternate).") var checks = 3
-    @Option(help: "Untimed repetitions before timing.") var warmup = 3
-    @Option(help: "Timed repetitions (median and spread are over these).") var repetitions = 25
-    @Option(name: .customLong("flush-bytes"), help: "Bytes written between repetitions (default: twice the last-level cache, at least 32 MiB).")
+    @Option(parsing: .unconditional, help: "Verify at most N candidates not verified yet.") var limit: Int?
+    @Option(parsing: .unconditional, help: "Correctness checks per candidate (fresh seeds; the candidate's shape and a ragged one alternate).") var checks = 3
+    @Option(parsing: .unconditional, help: "Untimed repetitions before timing.") var warmup = 3
+    @Option(parsing: .unconditional, help: "Timed repetitions (median and spread are over these).") var repetitions = 25
+    @Option(name: .customLong("flush-bytes"), parsing: .unconditional, help: "Bytes written between repetitions (default: twice the last-level cache, at least 32 MiB).")
     var flushBytes: Int?
-    @Option(name: .customLong("runner-timeout"), help: "Seconds one candidate may take on a remote or external runner.")
+    @Option(name: .customLong("runner-timeout"), parsing: .unconditional, help: "Seconds one candidate may take on a remote or external runner.")
     var runnerTimeout: Double = 1800
     @Flag(help: "Verify again candidates that already have a verdict.") var force = false
     @Option(help: "table (progress lines) or json (the records, at the end)") var format: OutputFormat = .table
@@ -50,6 +56,8 @@ struct VerifyCommand: AsyncParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         guard checks >= 2 else { throw ValidationError("--checks must be at least 2 (the candidate's shape and a ragged one)") }
         guard repetitions >= 1, warmup >= 0 else { throw ValidationError("--repetitions must be at least 1 and --warmup at least 0") }
+        guard runnerTimeout > 0 else { throw ValidationError("--runner-timeout must be above 0 seconds") }
+        if let flushBytes, flushBytes < 0 { throw ValidationError("--flush-bytes must be at least 0") }
         let runners = [runner != nil, runnerCommand != nil, isolate].filter { $0 }.count
         guard runners <= 1 else { throw ValidationError("choose one of --runner, --runner-command and --isolate") }
         if runner != nil, resolvedToken == nil {
@@ -66,12 +74,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let machineModel = try machines.machine(machine)
         let limits = PhysicalLimits(machine: machineModel)
         let setup: (runner: any CandidateRunner, loaded: VerifyInput.Loaded, store: VerificationStore)
-        do {
-            setup = try prepare()
-        } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        setup = try prepare()
         let policy = VerificationPolicy(checkCount: checks, warmup: warmup, repetitions: repetitions, flushBytes: flushBytes)
         let options = BatchOptions(machine: machineModel.name, limits: limits, policy: policy, limit: limit, force: force)
         let progress: any VerificationProgress = format == .json ? SilentProgress() : TerminalProgress()
@@ -80,12 +83,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let batch = BatchVerifier(runner: setup.runner, store: setup.store, options: options, progress: progress)
         let summary: BatchSummary
-        do {
-            summary = try await batch.run(setup.loaded.entries)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
+        summary = try await batch.run(setup.loaded.entries)
         if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -32,7 +32,7 @@ public struct PlannerError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// A malformed file, reported where the file is wrong.
     public init(_ error: FormatError) {
-        self.init(.format, "\(error.field): \(error.message)", location: error.location)
+        self.init(.format, error.detail, location: error.location)
     }
 
     public var description: String {

@@ -44,6 +44,6 @@ public struct VerifierError: Error, Hashable, Sendable, CustomStringConvertible 
 
 extension VerifierError {
     init(_ error: FormatError) {
-        self.init(.format, "\(error.field): \(error.message)", location: error.location)
+        self.init(.format, error.detail, location: error.location)
     }
 }

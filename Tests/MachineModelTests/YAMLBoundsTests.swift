@@ -15,7 +15,7 @@ import Testing
             _ = try YAMLDocument(text: Self.bomb(last: "b: *l8"), file: "b.yaml")
             Issue.record("parsed")
         } catch {
-            #expect(error.description == "b.yaml:1:1: error: -: aliases expand the document past 1000000 values; write the values out")
+            #expect(error.description == "b.yaml:1:1: error: aliases expand the document past 1000000 values; write the values out")
         }
     }
 
@@ -25,7 +25,7 @@ import Testing
             _ = try YAMLDocument(text: Self.bomb(last: last), file: "b.yaml")
             Issue.record("parsed")
         } catch {
-            #expect(error.description == "b.yaml:10:1: error: -: an alias (*name) used as a mapping key; write the key out")
+            #expect(error.description == "b.yaml:10:1: error: an alias (*name) used as a mapping key; write the key out")
         }
     }
 

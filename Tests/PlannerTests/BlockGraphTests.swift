@@ -86,7 +86,7 @@ import Workloads
         ("no kernels", #"{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::mm", "ts": 0, "dur": 1}]}"#,
          "t.json:1:1: error: traceEvents: no GPU kernels in the trace; profile with activities=[CPU, CUDA]"),
         ("broken JSON", "{\"traceEvents\": [\n{\"ph\": \"X\",}]}",
-         "t.json:2:12: error: -: not valid JSON: expected a key in double quotes"),
+         "t.json:2:12: error: not valid JSON: expected a key in double quotes"),
         ("event without a time", #"{"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k"}]}"#,
          "t.json:1:18: error: traceEvents[0].ts: missing required field"),
     ]

@@ -69,7 +69,7 @@ let gemm4096 = #""problem": {"m": 4096, "n": 4096, "k": 4096, "dtype": "fp16"}"#
     @Test func aBodyThatIsNotJSONIsABadRequest() async throws {
         let error = await #expect(throws: ServiceError.self) { try await makeService().perform(.predict, body: "machine: h200-sxm") }
         #expect(error?.code == .badRequest)
-        #expect(error?.message == "request:1:1: error: -: not valid JSON: expected a value (an object, a list, a string, a number, true, false or null)")
+        #expect(error?.message == "request:1:1: error: not valid JSON: expected a value (an object, a list, a string, a number, true, false or null)")
     }
 
     @Test func aMisspeltFieldIsNamedWithItsPlace() async throws {

@@ -1,4 +1,4 @@
-/// A place in a file written by people: `machines/h100-sxm.yaml:14:3`.
+/// A place in a file written by people: `machines/h100-sxm.yaml:14:3`, or line 0 for the file as a whole.
 public struct FileLocation: Hashable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
@@ -10,7 +10,7 @@ public struct FileLocation: Hashable, Sendable, CustomStringConvertible {
         self.column = column
     }
 
-    public var description: String { "\(file):\(line):\(column)" }
+    public var description: String { line > 0 ? "\(file):\(line):\(column)" : file }
 }
 
 /// A malformed input file: one line naming the file, line, field and what was expected.
@@ -41,5 +41,9 @@ public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
-    public var description: String { "\(location): error: \(field): \(message)" }
+    /// `field: message`, or the message alone for an error of the document itself.
+    public var detail: String { field == "-" ? message : "\(field): \(message)" }
+
+    /// `file:line:col: error: field: message`.
+    public var description: String { "\(location): error: \(detail)" }
 }

@@ -8,18 +8,18 @@ public enum TextFile {
             FormatError(FileLocation(file: path, line: line, column: column), field: "-", message)
         }
         let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw fail("cannot read the file: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw fail("cannot read the file: \(String(cString: strerror(errno)))", line: 0) }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw fail("cannot read the file: \(String(cString: strerror(errno)))") }
+        guard fstat(descriptor, &status) == 0 else { throw fail("cannot read the file: \(String(cString: strerror(errno)))", line: 0) }
         guard status.st_mode & S_IFMT == S_IFREG else {
-            throw fail(status.st_mode & S_IFMT == S_IFDIR ? "is a folder; expected a file" : "is not a regular file")
+            throw fail(status.st_mode & S_IFMT == S_IFDIR ? "is a folder; expected a file" : "is not a regular file", line: 0)
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { throw fail("cannot read the file: \(String(cString: strerror(errno)))") }
+            if count < 0 { throw fail("cannot read the file: \(String(cString: strerror(errno)))", line: 0) }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[..<count])
         }

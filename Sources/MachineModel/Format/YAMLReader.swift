@@ -312,6 +312,12 @@ public final class MappingReader {
     public func required<T>(_ key: String, _ read: (ValueReader) throws(FormatError) -> T) throws(FormatError) -> T {
         consume(key)
         guard let value = child(key) else {
+            // A field misspelt is reported where the misspelling is, not where the mapping starts. Only swapped,
+            // doubled or dropped letters count: fields one letter apart (block_m, block_n) are both real.
+            let unread = pairs.compactMap(\.key).filter { !consumed.contains($0) }
+            if let typo = unread.first(where: { isLikelyMisspelling($0, of: key) }) {
+                throw FormatError(location(of: typo), field: fieldPath(key), "missing required field; is \"\(typo)\" here a misspelling of it?")
+            }
             throw FormatError(location, field: fieldPath(key), "missing required field")
         }
         return try read(value)
@@ -337,9 +343,12 @@ public final class MappingReader {
         for entry in pairs {
             let key = entry.key ?? "?"
             if !consumed.contains(key) {
+                // A likely typo is one of the fields this mapping lacks.
+                let absent = consumed.filter { name in !pairs.contains { $0.key == name } }.sorted()
+                let hint = suggestion(for: key, among: absent).map { "did you mean \($0)? " } ?? ""
                 throw FormatError(
                     FileLocation(file: reader.file, line: entry.keyPosition.line, column: entry.keyPosition.column),
-                    field: fieldPath(key), "unknown field; expected one of \(consumed.sorted().joined(separator: ", "))")
+                    field: fieldPath(key), "unknown field; \(hint)expected one of \(consumed.sorted().joined(separator: ", "))")
             }
         }
     }
@@ -370,4 +379,13 @@ extension ValueReader {
         node.json(into: &out)
         return out + "\n"
     }
+}
+
+/// Whether `typed` is `name` with two letters swapped, or one letter added or dropped.
+func isLikelyMisspelling(_ typed: String, of name: String) -> Bool {
+    let a = Array(typed), b = Array(name)
+    if a.count == b.count { return a != b && a.sorted() == b.sorted() && zip(a, b).filter { $0 != $1 }.count == 2 }
+    let (long, short) = a.count > b.count ? (a, b) : (b, a)
+    guard long.count == short.count + 1 else { return false }
+    return long.indices.contains { i in Array(long[..<i] + long[(i + 1)...]) == short }
 }
