@@ -47,7 +47,7 @@ struct EvalCommand: ParsableCommand {
             : [(split.rawValue, scores)]
         if results && format == .table { print(resultTable(chosen, model: refined)) }
         switch format {
-        case .table: print(table(scores, groups: groups, model: model))
+        case .table: print(fitted(table(scores, groups: groups, model: model)))
         case .json: print(json(scores, groups: groups, model: model).rendered())
         }
     }

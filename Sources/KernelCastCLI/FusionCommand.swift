@@ -65,7 +65,7 @@ struct FusionCommand: ParsableCommand {
                         + "\(base.launches - a.launches) fewer launches)")
             }
             if let checks { lines += Self.kernelTable(checks) }
-            print(lines.joined(separator: "\n"))
+            print(fitted(lines.joined(separator: "\n")))
         }
     }
 

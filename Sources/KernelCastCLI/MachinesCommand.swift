@@ -13,6 +13,7 @@ struct MachinesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the machine library.")
         @OptionGroup var machines: MachineOptions
         @Option(help: "table or json") var format: OutputFormat = .table
+        @Flag(help: "Keep each row on one line, however wide (default: wrapped to \(tableWidth) columns).") var wide = false
 
         func run() throws {
             let library = try machines.library()
@@ -41,7 +42,7 @@ struct MachinesCommand: AsyncParsableCommand {
                         measured == 0 ? "-" : "\(measured) fields",
                     ])
                 }
-                print(renderTable(rows, rightAligned: [4, 5, 6, 7]))
+                print(renderTable(rows, rightAligned: [4, 5, 6, 7], width: wide ? nil : tableWidth))
             }
         }
     }
@@ -51,6 +52,7 @@ struct MachinesCommand: AsyncParsableCommand {
         @OptionGroup var machines: MachineOptions
         @Argument(help: "Machine name or path to a machine file.") var name: String
         @Option(help: "table or json") var format: OutputFormat = .table
+        @Flag(help: "Keep each row on one line, however wide (default: wrapped to \(tableWidth) columns).") var wide = false
 
         func run() throws {
             let machine = try machines.machine(name)
@@ -114,6 +116,7 @@ struct MachinesCommand: AsyncParsableCommand {
         @Argument(help: "First machine (name or file).") var left: String
         @Argument(help: "Second machine (name or file).") var right: String
         @Option(help: "table or json") var format: OutputFormat = .table
+        @Flag(help: "Keep each row on one line, however wide (default: wrapped to \(tableWidth) columns).") var wide = false
         @Flag(help: "Show every field, not only those that differ.") var all = false
 
         func run() throws {
@@ -139,7 +142,7 @@ struct MachinesCommand: AsyncParsableCommand {
                         row.ratio.map { "x" + formatSignificant($0, digits: 3) } ?? "",
                     ])
                 }
-                print(renderTable(table, rightAligned: [1, 3, 5]))
+                print(renderTable(table, rightAligned: [1, 3, 5], width: wide ? nil : tableWidth))
             }
         }
     }

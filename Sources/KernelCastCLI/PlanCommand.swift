@@ -14,10 +14,10 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var search: SearchOptions
     @Argument(help: "Candidate space (YAML or JSON, docs/candidate-format.md).") var space: String
     @Option(help: "Machine name, machine file, or an OpenCL device (opencl:0) for its calibrated or fallback model.") var machine: String
-    @Option(help: "How many candidates to choose for the verifier.") var budget = 5
+    @Option(parsing: .unconditional, help: "How many candidates to choose for the verifier.") var budget = 5
     @Option(help: "table or json") var format: OutputFormat = .table
     @Option(help: "Also write the plan as JSON to this file.") var output: String?
-    @Option(help: "Rows of the predicted ranking to show.") var top = 10
+    @Option(parsing: .unconditional, help: "Rows of the predicted ranking to show.") var top = 10
 
     func validate() throws {
         guard budget >= 1 else { throw ValidationError("--budget must be at least 1") }
@@ -39,7 +39,7 @@ struct PlanCommand: ParsableCommand {
             }
         }
         switch format {
-        case .table: print(renderPlan(plan, model: model, refinement: refinementPath))
+        case .table: print(fitted(renderPlan(plan, model: model, refinement: refinementPath)))
         case .json: print(json.rendered())
         }
     }

@@ -27,7 +27,7 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Where to write the refinement (default: calibration/results/<machine>/refinement.json).") var output: String?
     @Flag(name: .customLong("dry-run"), help: "Report only; write nothing.") var dryRun = false
     @Option(help: "table or json") var format: OutputFormat = .table
-    @Option(help: "Share of held-out results the bands should cover.") var coverage = 0.9
+    @Option(parsing: .unconditional, help: "Share of held-out results the bands should cover.") var coverage = 0.9
 
     func validate() throws {
         guard coverage > 0.5 && coverage < 1 else { throw ValidationError("--coverage must be between 0.5 and 1, e.g. 0.9") }
@@ -72,7 +72,7 @@ struct RefineCommand: ParsableCommand {
         }
         switch format {
         case .json: print(RefinementFile.render(refinement), terminator: "")
-        case .table: print(renderRefinement(refinement, observations: observations.count, written: dryRun ? nil : displayPath(path)))
+        case .table: print(fitted(renderRefinement(refinement, observations: observations.count, written: dryRun ? nil : displayPath(path))))
         }
     }
 }

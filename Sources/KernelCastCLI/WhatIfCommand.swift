@@ -38,7 +38,7 @@ struct WhatIfCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         switch format {
-        case .table: print(renderWhatIf(comparison, space: candidateSpace, machine: target.name))
+        case .table: print(fitted(renderWhatIf(comparison, space: candidateSpace, machine: target.name)))
         case .json: print(whatIfJSON(comparison, space: candidateSpace, machine: target.name).rendered())
         }
     }
@@ -113,7 +113,7 @@ struct CompareCommand: ParsableCommand {
             lines.append(renderTable(rows, rightAligned: [3, 4, 6]))
             for (name, best, _) in results { if let best { lines.append("  \(name): \(best.explanation)") } }
             lines.append("(VS FIRST: speed relative to \(results.first?.0 ?? "-"); above x1 is faster)")
-            print(lines.joined(separator: "\n"))
+            print(fitted(lines.joined(separator: "\n")))
         }
     }
 }

@@ -100,16 +100,19 @@ import Testing
         let result = try runKernelCast(["eval", "plans/examples/measured-h100.json", "--machine", PredictCommandTests.machine])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == """
-            SPACE                           FAMILY       SPLIT    TIMED  SPEARMAN   TOP-1  TOP-5   MAPE    PAIRS  OOR FLAGGED  FALSE INF
-            elementwise-fp32-33554432-ops1  elementwise  holdout  20/20     0.893  0.136%     0%  1.33%  108/111          0/0          0
-            softmax-fp16-16384x2048         reduction    holdout    5/5     0.600   2.38%     0%  4.97%      4/4          0/0          0
-            softmax-fp32-16384x2048         reduction    holdout    5/5     0.400  0.822%     0%  1.45%      4/4          0/0          0
-            softmax-fp16-16384x8192         reduction    holdout    5/5     0.500  0.735%     0%  5.77%      6/7          0/0          0
+            SPACE                           FAMILY       SPLIT    TIMED  SPEARMAN   TOP-1  TOP-5   MAPE    PAIRS       OOR     FALSE
+                                                                                                                   FLAGGED       INF
+            elementwise-fp32-33554432-ops1  elementwise  holdout  20/20     0.893  0.136%     0%  1.33%  108/111       0/0         0
+            softmax-fp16-16384x2048         reduction    holdout    5/5     0.600   2.38%     0%  4.97%      4/4       0/0         0
+            softmax-fp32-16384x2048         reduction    holdout    5/5     0.400  0.822%     0%  1.45%      4/4       0/0         0
+            softmax-fp16-16384x8192         reduction    holdout    5/5     0.500  0.735%     0%  5.77%      6/7       0/0         0
 
-            holdout (4 spaces): mean Spearman 0.598, mean top-1 regret 1.02%, mean top-5 regret 0%, MAPE 2.5%, out_of_resources flagged 0/0, falsely infeasible 0; pairs told apart by the measurement ordered right 96.8%
+            holdout (4 spaces): mean Spearman 0.598, mean top-1 regret 1.02%, mean top-5 regret 0%, MAPE 2.5%, out_of_resources
+                flagged 0/0, falsely infeasible 0; pairs told apart by the measurement ordered right 96.8%
               elementwise (1): Spearman 0.893, top-1 0.136%, top-5 0%, MAPE 1.33%, pairs 97.3%
               reduction (3): Spearman 0.500, top-1 1.31%, top-5 0%, MAPE 4.06%, pairs 93.3%
-            machine fields: 27 spec, 0 measured, 3 detected or derived, 2 model default (memory.l2.bandwidth, launch_overhead); compiler facts not used
+            machine fields: 27 spec, 0 measured, 3 detected or derived, 2 model default (memory.l2.bandwidth, launch_overhead);
+                compiler facts not used
             """ + "\n")
     }
 
@@ -140,5 +143,77 @@ import Testing
         let result = try runKernelCast(["eval", "calibration/measurements/h100-sxm/tensor-rates.json", "--machine", PredictCommandTests.machine])
         #expect(result.status == 1)
         #expect(result.stderr.contains("is this a measurement file?"))
+    }
+}
+
+/// One error style and one set of exit codes for every command (README, "Exit codes").
+@Suite struct ErrorStyleTests {
+    static let machine = "h100-sxm"
+
+    @Test func aMisspeltFieldIsNamedWhereItIsWithTheLikelyWord() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-errors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("typo.yaml")
+        try "version: 1\nname: t\nfamily: gemm\nproblem: {m: 64, n: 64, k: 64, dtype: fp16}\nschedule: {block_m: 64, block_n: 64, block_k: 32, warps: 4, stagse: 3}\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let result = try runKernelCast(["predict", bad.path, "--machine", Self.machine])
+        #expect(result.status == 1)
+        #expect(result.stderr == "\(bad.path):5:61: error: schedule.stages: missing required field; is \"stagse\" here a misspelling of it?\n")
+    }
+
+    @Test func inputErrorsAreOneLineWithoutUsageAndExitOne() throws {
+        let unknown = try runKernelCast(["predict", "plans/examples/gemm-fp16-4096.yaml", "--machine", "h100"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.hasPrefix("error: no machine named \"h100\"; did you mean h100-sxm? known: "))
+        #expect(!unknown.stderr.contains("Usage"))
+        #expect(unknown.stderr.split(separator: "\n").count == 1)
+
+        let missing = try runKernelCast(["predict", "nope.yaml", "--machine", Self.machine])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "nope.yaml: error: cannot read the file: No such file or directory\n")
+    }
+
+    @Test func usageErrorsExitTwoWithTheUsageLine() throws {
+        let negative = try runKernelCast(["predict", "plans/examples/gemm-fp16-4096.yaml", "--machine", Self.machine, "--top", "-1"])
+        #expect(negative.status == 2)
+        #expect(negative.stderr.hasPrefix("error: --top must be at least 1\nUsage: kernelcast predict "))
+        let unknownOption = try runKernelCast(["predict", "--bogus"])
+        #expect(unknownOption.status == 2)
+        #expect(!unknownOption.stderr.contains("Error:"))
+        #expect(!unknownOption.stderr.contains("error: error:"))
+    }
+
+    @Test func versionIsPrinted() throws {
+        let result = try runKernelCast(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.split(separator: ".").count == 3)
+    }
+
+    /// A read command never creates a store: a mistyped --store is an error, and no folder or file appears.
+    @Test func aReadCommandNeverCreatesAStore() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-nostore-\(UUID().uuidString)")
+        let path = folder.appendingPathComponent("typo.sqlite").path
+        let result = try runKernelCast(["measurements", "list", "--store", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: \(path): store error (not-found): no store here;"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        FileManager.default.createFile(atPath: path, contents: Data())
+        let empty = try runKernelCast(["measurements", "list", "--store", path])
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("is an empty file, not a store"))
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == 0)
+    }
+
+    /// Wide tables are wrapped to 120 columns unless --wide is asked for.
+    @Test func tablesFitOneHundredTwentyColumns() throws {
+        let diff = try runKernelCast(["machines", "diff", "h100-sxm", "h200-sxm", "--all"])
+        #expect(diff.status == 0)
+        #expect(diff.stdout.split(separator: "\n").allSatisfy { $0.count <= 120 })
+        let wide = try runKernelCast(["machines", "diff", "h100-sxm", "h200-sxm", "--all", "--wide"])
+        #expect(wide.stdout.split(separator: "\n").contains { $0.count > 120 })
     }
 }
