@@ -15,7 +15,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "Candidate file (YAML or JSON, docs/candidate-format.md).") var file: String
     @Option(help: "Machine name or path to a machine file.") var machine: String
     @Option(help: "table or json") var format: OutputFormat = .table
-    @Option(help: "How many of the fastest candidates to list.") var top = 10
+    @Option(parsing: .unconditional, help: "How many of the fastest candidates to list.") var top = 10
 
     func validate() throws {
         guard top > 0 else { throw ValidationError("--top must be at least 1") }
@@ -43,7 +43,7 @@ struct PredictCommand: ParsableCommand {
         let ranking = SpaceRanking(space: space, model: model, keep: top)
         switch format {
         case .table:
-            print(renderTable(ranking, model: model))
+            print(fitted(renderTable(ranking, model: model)))
             if let refinementPath { print("refinement: \(refinementPath) (fitted machine fields and \(space.family.rawValue) terms)") }
         case .json: print(ranking.json(model: model).rendered())
         }
@@ -54,9 +54,10 @@ struct PredictCommand: ParsableCommand {
         guard case let .generic(candidates) = space.body else { return }
         for candidate in candidates {
             for kernel in candidate.kernels {
-                for traffic in kernel.bytes where machine.level(traffic.level) == nil {
+                for traffic in kernel.bytes where machine.level(addressed: traffic.level) == nil {
                     throw ValidationError("\(file): kernel \"\(kernel.name)\" moves bytes at \"\(traffic.level)\", which "
-                        + "\(machine.name) does not have; its levels are \(machine.memory.map(\.name).joined(separator: ", "))")
+                        + "\(machine.name) does not have; its levels are \(machine.memory.map(\.name).joined(separator: ", ")) "
+                        + "(or by role: \(Machine.levelRoles.joined(separator: ", ")))")
                 }
             }
         }

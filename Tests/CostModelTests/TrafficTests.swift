@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CostModel
+import MachineModel
 import Workloads
 
 /// Each family's traffic formula on hand-worked cases.
@@ -118,5 +119,25 @@ import Workloads
         #expect(p.traffic.dram == 1e9 && p.traffic.l2 == 2e9 && p.traffic.shared == 3e9)
         let unknown = GenericKernel(name: "k", grid: 1, block: 32, bytes: [.init(level: "gddr", bytes: 1)])
         #expect(h100.predict(generic: GenericCandidate(name: "c", kernels: [unknown])).infeasibility == .unknownMemoryLevel)
+        // By role, the same counters land on the same levels of a machine whose levels have other names.
+        let byRole = GenericKernel(name: "k", grid: 1024, block: 256, flops: [.init(unit: .vector, precision: .fp32, operations: 1e9)],
+                                   bytes: [.init(level: "dram", bytes: 1e9), .init(level: "l2", bytes: 2e9), .init(level: "l1", bytes: 3e9)])
+        let roles = h100.predict(generic: GenericCandidate(name: "c", kernels: [byRole]))
+        #expect(roles.traffic.dram == 1e9 && roles.traffic.l2 == 2e9 && roles.traffic.shared == 3e9)
+        #expect(roles.time == p.time)
+    }
+
+    @Test func levelRolesFindEachMachinesOwnLevels() throws {
+        var folder = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        folder.removeLast(3)
+        let library = try MachineLibrary(directory: folder.joined(separator: "/") + "/machines")
+        for (machine, dram) in [("h100-sxm", "hbm"), ("l4", "gddr6")] {
+            let m = try #require(library.machine(named: machine))
+            #expect(m.level(addressed: "dram")?.name == dram)
+            #expect(m.level(addressed: "l2")?.name == "l2")
+            #expect(m.level(addressed: "l1")?.name == "l1")
+            #expect(m.level(addressed: "registers")?.kind == .registers)
+            #expect(m.level(addressed: "l9") == nil)
+        }
     }
 }

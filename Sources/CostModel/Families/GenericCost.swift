@@ -51,7 +51,7 @@ extension CostModel {
         w.specialPerBlock = k.specialOps / blocks / f.specialPerUnit
         var dram = 0.0
         for traffic in k.bytes {
-            guard let level = machine.level(traffic.level) else { return .infeasible(.unknownMemoryLevel) }
+            guard let level = machine.level(addressed: traffic.level) else { return .infeasible(.unknownMemoryLevel) }
             switch (level.kind, level.scope) {
             case (.dram, _):
                 dram += traffic.bytes

@@ -41,6 +41,25 @@ public struct Machine: Hashable, Sendable {
     /// The memory level with this name, if the model has one.
     public func level(_ name: String) -> MemoryLevel? { memory.first { $0.name == name } }
 
+    /// The roles a kernel file may name a level by, so that one file travels across machines whose levels are named
+    /// differently (an H100's `hbm`, an L4's `gddr6`).
+    public static let levelRoles = ["dram", "l2", "l1", "shared", "registers"]
+
+    /// The level a kernel addresses, by the machine's own name first, else by role: `dram` the outermost device
+    /// memory, `l1` and `l2` the first and second caches outward, `shared` the scratchpad, `registers` the registers.
+    public func level(addressed name: String) -> MemoryLevel? {
+        if let named = level(name) { return named }
+        let caches = memory.filter { $0.kind == .cache }
+        switch name {
+        case "dram": return deviceMemory
+        case "l1": return caches.first
+        case "l2": return caches.dropFirst().first
+        case "shared": return memory.first { $0.kind == .scratchpad }
+        case "registers": return memory.first { $0.kind == .registers }
+        default: return nil
+        }
+    }
+
     /// The outermost on-device memory (HBM, GDDR, DRAM): the level whose bandwidth sets the roofline's slope.
     public var deviceMemory: MemoryLevel? { memory.last { $0.kind == .dram } }
 }

@@ -14,7 +14,7 @@ public struct GenericKernel: Hashable, Sendable {
     public var flops: [Work]
     /// exp, log, rsqrt, sin... evaluated on the special-function units.
     public var specialOps: Double
-    /// Bytes moved at each memory level, by the machine's level names, in file order.
+    /// Bytes moved at each memory level, by the machine's level names or by role (`Machine.levelRoles`), in file order.
     public var bytes: [Traffic]
 
     public struct Work: Hashable, Sendable {
