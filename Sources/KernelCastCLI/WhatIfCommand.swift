@@ -82,21 +82,38 @@ struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "The predicted best of a space on several machines: schedule, time, bottleneck.",
-        discussion: "Each machine uses its own refinement (calibration/results/<machine>/refinement.json) when it has one.")
+        discussion: """
+        Machines are compared alike: their refinements (calibration/results/<machine>/refinement.json) are used \
+        when every machine has one, and a latency or launch overhead that one machine does not state is left to \
+        the model's default on all of them; --as-stated keeps each machine's own, --no-refinement uses none. Each machine's line says which of its figures are measured, derived or model defaults.
+        """)
     @OptionGroup var machines: MachineOptions
     @Argument(help: "Candidate space (YAML or JSON).") var space: String
     @Option(name: .customLong("machines"), help: "Comma-separated machine names or files.") var names: String
     @Option(help: "table or json") var format: OutputFormat = .table
+    @Flag(name: .customLong("no-refinement"), help: "Every machine on the cost model's default terms, none refined.")
+    var noRefinement = false
+    @Flag(name: .customLong("as-stated"), help: "Each machine with its own figures, even those the others do not state.")
+    var asStated = false
 
     func run() throws {
         let candidateSpace = try loadSpace(space)
         let list = names.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         guard !list.isEmpty else { throw ValidationError("--machines needs at least one machine") }
         var results: [(String, SpaceBest?, String)] = []
-        for name in list {
-            let target = try machines.planningMachine(name)
-            let (model, refinement) = try planModel(for: target, refinement: try loadRefinement(for: target, file: nil, machines: machines))
+        var figures: [String] = []
+        let stated = try list.map { name throws in try machines.planningMachine(name) }
+        var (targets, aligned) = asStated ? (stated, []) : WhatIf.alike(stated)
+        var refinements = try targets.map { target throws in noRefinement ? nil : try loadRefinement(for: target, file: nil, machines: machines) }
+        // Rule: a refinement fitted to one machine's measurements is not set against another's datasheet.
+        if !asStated, refinements.contains(where: { $0 == nil }), refinements.contains(where: { $0 != nil }) {
+            refinements = refinements.map { _ in nil }
+            aligned.append("refinements (not every machine has one)")
+        }
+        for (target, refinement) in zip(targets, refinements) {
+            let (model, _) = try planModel(for: target, refinement: refinement)
             results.append((target.name, WhatIf.best(candidateSpace, model: model), refinement == nil ? "default terms" : "refined"))
+            figures.append("  \(target.name) \(fieldsLine(model.model(for: candidateSpace.family)))")
         }
         switch format {
         case .json:
@@ -112,6 +129,11 @@ struct CompareCommand: ParsableCommand {
             }
             lines.append(renderTable(rows, rightAligned: [3, 4, 6]))
             for (name, best, _) in results { if let best { lines.append("  \(name): \(best.explanation)") } }
+            lines += figures
+            if !aligned.isEmpty {
+                lines.append("alike: \(aligned.joined(separator: ", ")) left to the model's defaults on every machine, since not "
+                    + "every machine states them (--as-stated keeps each machine's own)")
+            }
             lines.append("(VS FIRST: speed relative to \(results.first?.0 ?? "-"); above x1 is faster)")
             print(fitted(lines.joined(separator: "\n")))
         }

@@ -56,6 +56,29 @@ public enum WhatIf {
         return Comparison(changes: changes, baseline: baseline, variant: variant, baselineOnVariant: carried)
     }
 
+    /// Machines put on the same footing for a comparison: a latency (or the launch overhead) that one machine does
+    /// not state is left to the model's default on every machine, so that a figure only one datasheet publishes
+    /// does not decide which machine is faster. Returns the machines and the fields so aligned.
+    public static func alike(_ machines: [Machine]) -> (machines: [Machine], aligned: [String]) {
+        var machines = machines
+        var aligned: [String] = []
+        for role in Machine.levelRoles {
+            let levels = machines.map { $0.level(addressed: role) }
+            guard levels.allSatisfy({ $0 != nil }), levels.contains(where: { $0?.latency == nil }),
+                  levels.contains(where: { $0?.latency != nil }) else { continue }
+            for (i, level) in levels.enumerated() {
+                guard let name = level?.name, let index = machines[i].memory.firstIndex(where: { $0.name == name }) else { continue }
+                machines[i].memory[index].latency = nil
+            }
+            aligned.append("\(role) latency")
+        }
+        if machines.contains(where: { $0.launchOverhead == nil }), machines.contains(where: { $0.launchOverhead != nil }) {
+            for i in machines.indices { machines[i].launchOverhead = nil }
+            aligned.append("launch overhead")
+        }
+        return (machines, aligned)
+    }
+
     /// The sentence on a bottleneck shift: "latency -> matrix".
     public static func shift(_ a: Prediction?, _ b: Prediction?) -> String {
         guard let a, let b else { return "-" }
