@@ -21,7 +21,11 @@ extension DeviceSuites {
             ("writes_past_end.yaml", [.outOfBoundsWrite]),
             ("call_counter.yaml", [.changedAfterTiming]),
             ("nan_tail.yaml", [.nonFinite]),
+            ("repeat_skipper.yaml", [.staleResult]),
         ]
+
+        /// Honest kernels in the same format, each the twin of a cheater that looks like it.
+        static let honest = ["honest_naive_sgemm.yaml", "atomic_row_sum.yaml"]
 
         @Test(arguments: cheaters.map(\.file))
         func cheaterIsRejectedForItsReason(_ file: String) throws {
@@ -33,10 +37,20 @@ extension DeviceSuites {
                     "\(file): expected \(expected.map(\.rawValue).sorted()), got \(outcome.judgement.reason?.rawValue ?? "none"): \(outcome.judgement.message)")
         }
 
-        @Test func honestControlPasses() throws {
-            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("honest_naive_sgemm.yaml").path)
+        @Test(arguments: honest)
+        func honestControlPasses(_ file: String) throws {
+            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent(file).path)
             let outcome = TestDevice.verify(candidate)
-            #expect(outcome.judgement.verdict == .pass, "\(outcome.judgement.reason?.rawValue ?? ""): \(outcome.judgement.message)")
+            #expect(outcome.judgement.verdict == .pass, "\(file): \(outcome.judgement.reason?.rawValue ?? ""): \(outcome.judgement.message)")
+        }
+
+        /// The hole `deterministic: false` used to open: runs 2 to 4 went unchecked. The rejection names the run.
+        @Test func nondeterministicKernelIsJudgedOnEveryRun() throws {
+            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("repeat_skipper.yaml").path)
+            let outcome = TestDevice.verify(candidate)
+            #expect(outcome.judgement.reason == .staleResult)
+            #expect(outcome.judgement.message.hasPrefix("check 1 of 3 (4096 x [silu], seed "), "\(outcome.judgement.message)")
+            #expect(outcome.judgement.message.contains("), run 2: 4095 of 4096 elements of Z left unwritten on the same inputs"), "\(outcome.judgement.message)")
         }
     }
 }

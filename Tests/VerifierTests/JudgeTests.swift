@@ -61,6 +61,30 @@ import Testing
         #expect(result.reason == .runnerFailed)
     }
 
+    /// A kernel declared nondeterministic is judged on runs 2 to 4 as well, so the runner must report them.
+    @Test func nondeterministicKernelWithoutLaterRunsIsARunnerFault() {
+        var candidate = Self.candidate
+        candidate.deterministic = false
+        let result = Judge(limits: nil).judge(candidate, plan: Self.plan, observations: Self.observations(plan: Self.plan, device: [1e-5, 1e-5, 1e-5, 1e-5], host: [1e-5, 1e-5, 1e-5, 1e-5]))
+        #expect(result.reason == .runnerFailed)
+        #expect(result.message.hasSuffix("the runner reported 0 later runs in full for a kernel declared nondeterministic, expected 3"))
+    }
+
+    @Test func nondeterministicKernelWrongOnALaterRunIsRejectedForThatRun() {
+        var candidate = Self.candidate
+        candidate.deterministic = false
+        var observations = Self.observations(plan: Self.plan, device: [1e-5, 1e-5, 1e-5, 1e-5], host: [1e-5, 1e-5, 1e-5, 1e-5])
+        for index in observations.checks.indices {
+            let run1 = observations.checks[index].outputs["Y"]!.values
+            var wrong = run1
+            wrong[7] += 1
+            observations.checks[index].repeatOutputs = [["Y": FloatArray(run1)], ["Y": FloatArray(run1)], ["Y": FloatArray(wrong)]]
+        }
+        let result = Judge(limits: nil).judge(candidate, plan: Self.plan, observations: observations)
+        #expect(result.reason == .wrongResult)
+        #expect(result.message.hasPrefix("check 1 of 2 (1000, seed \(Self.plan.checks[0].seed)), run 4: Y "), "\(result.message)")
+    }
+
     @Test func tolerancesByDataType() {
         let fp32 = Tolerance(problem: GemmProblem(m: 1, n: 1, k: 64))
         let fp16 = Tolerance(problem: GemmProblem(m: 1, n: 1, k: 64, dataType: .fp16))

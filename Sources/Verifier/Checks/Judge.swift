@@ -158,6 +158,24 @@ public struct Judge: Sendable {
         if observation.outputDigests.count < runs.count {
             throw Rejection(reason: .runnerFailed, message: "\(label): the runner reported \(observation.outputDigests.count) runs, expected \(runs.count)")
         }
+        // Runs 2 to 4 in full: a kernel declared nondeterministic is judged on every run, so each must be reported.
+        var laterRuns: [[String: [Float]]] = []
+        if !candidate.deterministic {
+            let reported = observation.repeatOutputs ?? []
+            guard reported.count == runs.count - 1 else {
+                throw Rejection(reason: .runnerFailed, message: "\(label): the runner reported \(reported.count) later runs in full for a kernel declared nondeterministic, expected \(runs.count - 1)")
+            }
+            for (offset, run) in reported.enumerated() {
+                var values: [String: [Float]] = [:]
+                for spec in problem.outputs {
+                    guard let output = run[spec.name]?.values, output.count == spec.count else {
+                        throw Rejection(reason: .runnerFailed, message: "\(label): the runner reported no output \(spec.name) of \(spec.count) elements for run \(offset + 2)")
+                    }
+                    values[spec.name] = output
+                }
+                laterRuns.append(values)
+            }
+        }
         let repeats = (1..<runs.count).filter { runs[$0] == runs[0] }
         let guardChanged = (1..<runs.count).filter { runs[$0] != runs[0] }
         for spec in problem.outputs {
@@ -176,9 +194,10 @@ public struct Judge: Sendable {
                 if guardChanged.contains(where: { observation.outputDigests[$0][spec.name] != first }) {
                     throw Rejection(reason: .outOfBoundsRead, message: "\(label): \(spec.name) changed when only the memory past the end of the inputs changed (NaN there vs zeros), and not between identical runs: the kernel reads out of bounds")
                 }
-            } else if let others = observation.repeatOutputs, others.count == runs.count - 1, let reference = references.first(where: { $0.name == spec.name }) {
-                // Declared nondeterministic: identical runs must all pass; a run whose guards changed must agree with them.
-                let passes = [outputs[spec.name]!] + others.compactMap { $0[spec.name]?.values }
+            } else if let reference = references.first(where: { $0.name == spec.name }) {
+                // Out-of-bounds read, declared nondeterministic: the identical runs agree on passing and the run
+                // whose guards changed does not.
+                let passes = [outputs[spec.name]!] + laterRuns.map { $0[spec.name]! }
                 let verdicts = passes.map { Comparison.compare($0, reference, tolerance: tolerance, poison: plan.poison).passes(tolerance) }
                 if repeats.allSatisfy({ verdicts[$0] == verdicts[0] }), guardChanged.contains(where: { verdicts[$0] != verdicts[0] }) {
                     throw Rejection(reason: .outOfBoundsRead, message: "\(label): \(spec.name) passes with one fill of the memory past the inputs and fails with the other: the kernel reads out of bounds")
@@ -211,26 +230,43 @@ public struct Judge: Sendable {
                     }
                 }
             }
-            // Unwritten output: elements still hold the poison written before the run.
-            if comparison.unwritten > 0 {
-                throw Rejection(reason: .unwrittenOutput, message: "\(label): \(comparison.unwritten) of \(output.count) elements of \(reference.name) never written (still NaN poison), first at \(position(comparison.firstUnwritten!, of: reference.name, in: problem))")
-            }
-            // Non-finite output: NaN or infinity never passes.
-            if comparison.nonFinite > 0 {
-                throw Rejection(reason: .nonFinite, message: "\(label): \(comparison.nonFinite) elements of \(reference.name) are NaN or infinite, first at \(position(comparison.firstNonFinite!, of: reference.name, in: problem))")
-            }
-            if !comparison.passes(tolerance) {
-                let detail = "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm))), \(comparison.failing) elements beyond their bound, worst at \(position(comparison.worstIndex, of: reference.name, in: problem)) (\(formatSignificant(comparison.worstElementRatio, digits: 3))x its bound)"
-                // Precision loss: close to the reference, but beyond what the data type allows.
-                if comparison.relativeNorm <= Tolerance.precisionLossCeiling, !tolerance.exact {
-                    throw Rejection(reason: .precisionLoss, message: "\(label): \(reference.name) \(detail): more error than \(problem.dataType.rawValue) arithmetic makes (reduced precision?)")
+            try judgeValues(comparison, of: reference.name, label: label, problem: problem, tolerance: tolerance)
+        }
+        // Declared nondeterministic: runs 2 to 4 may differ from run 1 bit for bit, but each must pass on its own.
+        for (offset, run) in laterRuns.enumerated() {
+            let runLabel = "\(label), run \(offset + 2)"
+            for reference in references {
+                let comparison = Comparison.compare(run[reference.name]!, reference, tolerance: tolerance, poison: plan.poison)
+                // Stale result: a repeated run on the same inputs left elements unwritten that run 1 wrote.
+                if comparison.unwritten > 0 {
+                    throw Rejection(reason: .staleResult, message: "\(runLabel): \(comparison.unwritten) of \(comparison.count) elements of \(reference.name) left unwritten on the same inputs after run 1 wrote them all: the kernel skips work on repeated calls")
                 }
-                // Wrong result: far from the reference.
-                throw Rejection(reason: .wrongResult, message: "\(label): \(reference.name) \(detail)\(comparison.allZero ? "; the output is all zeros" : "")")
+                try judgeValues(comparison, of: reference.name, label: runLabel, problem: problem, tolerance: tolerance)
             }
         }
         earlier.append(Earlier(problem: observation.problem, outputs: outputs, wroteEverything: wroteEverything))
         return CheckSummary(shape: problem.shapeText, seed: observation.seed, relativeNorm: worst.norm, worstElementRatio: worst.ratio, passed: true)
+    }
+
+    /// The rules on one run's output values, in order; `label` names the check and, past run 1, the run.
+    private func judgeValues(_ comparison: Comparison, of name: String, label: String, problem: any ProblemDefinition, tolerance: Tolerance) throws {
+        // Unwritten output: elements still hold the poison written before the run.
+        if comparison.unwritten > 0 {
+            throw Rejection(reason: .unwrittenOutput, message: "\(label): \(comparison.unwritten) of \(comparison.count) elements of \(name) never written (still NaN poison), first at \(position(comparison.firstUnwritten!, of: name, in: problem))")
+        }
+        // Non-finite output: NaN or infinity never passes.
+        if comparison.nonFinite > 0 {
+            throw Rejection(reason: .nonFinite, message: "\(label): \(comparison.nonFinite) elements of \(name) are NaN or infinite, first at \(position(comparison.firstNonFinite!, of: name, in: problem))")
+        }
+        if !comparison.passes(tolerance) {
+            let detail = "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm))), \(comparison.failing) elements beyond their bound, worst at \(position(comparison.worstIndex, of: name, in: problem)) (\(formatSignificant(comparison.worstElementRatio, digits: 3))x its bound)"
+            // Precision loss: close to the reference, but beyond what the data type allows.
+            if comparison.relativeNorm <= Tolerance.precisionLossCeiling, !tolerance.exact {
+                throw Rejection(reason: .precisionLoss, message: "\(label): \(name) \(detail): more error than \(problem.dataType.rawValue) arithmetic makes (reduced precision?)")
+            }
+            // Wrong result: far from the reference.
+            throw Rejection(reason: .wrongResult, message: "\(label): \(name) \(detail)\(comparison.allZero ? "; the output is all zeros" : "")")
+        }
     }
 
     private func judgeTiming(_ candidate: Candidate, plan: ExecutionPlan, observations: Observations) throws -> TimingSummary? {

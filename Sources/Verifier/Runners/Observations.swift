@@ -61,7 +61,8 @@ public struct CheckObservation: Hashable, Sendable, Codable {
     public var outputs: [String: FloatArray]
     /// Digests of each run's outputs, runs 1 to 4.
     public var outputDigests: [[String: String]]
-    /// Runs 2 to 4 in full, only for candidates declared nondeterministic (compared within tolerance).
+    /// Runs 2 to 4 in full, required for candidates declared nondeterministic: each is judged against the reference
+    /// as run 1 is (missing, the runner failed).
     public var repeatOutputs: [[String: FloatArray]]?
     /// Digests of the inputs after the four runs.
     public var inputDigests: [String: String]
