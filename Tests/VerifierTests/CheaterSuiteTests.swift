@@ -22,10 +22,11 @@ extension DeviceSuites {
             ("call_counter.yaml", [.changedAfterTiming]),
             ("nan_tail.yaml", [.nonFinite]),
             ("repeat_skipper.yaml", [.staleResult]),
+            ("program_state.yaml", [.persistentState]),
         ]
 
         /// Honest kernels in the same format, each the twin of a cheater that looks like it.
-        static let honest = ["honest_naive_sgemm.yaml", "atomic_row_sum.yaml"]
+        static let honest = ["honest_naive_sgemm.yaml", "atomic_row_sum.yaml", "constant_table.yaml"]
 
         @Test(arguments: cheaters.map(\.file))
         func cheaterIsRejectedForItsReason(_ file: String) throws {

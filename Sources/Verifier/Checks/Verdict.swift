@@ -13,6 +13,7 @@ public enum Reason: String, Hashable, Sendable, Codable, CaseIterable {
     case invalidSchedule = "invalid_schedule"
     case exceedsDevice = "exceeds_device"
     case unsupported
+    case persistentState = "persistent_state"
     case buildFailed = "build_failed"
     case launchFailed = "launch_failed"
     case outOfBoundsWrite = "out_of_bounds_write"
@@ -35,6 +36,7 @@ public enum Reason: String, Hashable, Sendable, Codable, CaseIterable {
         case .invalidSchedule: "the schedule breaks a rule of its kernel template (divisibility, vector widths, tile per thread)"
         case .exceedsDevice: "the work-group size or local memory exceeds what the device allows"
         case .unsupported: "the candidate needs something this runner cannot do (another language, a data type)"
+        case .persistentState: "the source declares a mutable program-scope or static variable: state that outlives a launch outside the declared scratch buffers"
         case .buildFailed: "the kernel source does not compile"
         case .launchFailed: "the runtime refused or aborted a launch"
         case .outOfBoundsWrite: "memory past the end of a buffer (its guard zone) changed"

@@ -79,6 +79,11 @@ public final class DeviceExecutor {
             guard launch.language == "opencl" else {
                 throw Failure(reason: .unsupported, message: "launch \(index + 1) is \(launch.language); the in-process runner builds OpenCL C only (use --runner-command)")
             }
+            // Persistent state: a mutable program-scope or static variable outlives the launch, outside the scratch
+            // buffers the verifier allocates and resets; found in the source, before anything runs.
+            if let declaration = PersistentState.firstDeclaration(in: launch.source) {
+                throw Failure(reason: .persistentState, message: "launch \(index + 1) (\(launch.kernel)): \(launch.sourceName) declares \"\(declaration)\", a program-scope or static variable that keeps state between launches (use __constant for tables and a declared scratch buffer for workspace)")
+            }
             // Work-group size within the device's limit.
             if let local = launch.local {
                 let size = try local.reduce(1) { $0 * (try $1.evaluate(candidate.problem.definition.variables)) }
