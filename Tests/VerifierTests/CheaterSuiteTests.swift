@@ -45,6 +45,24 @@ extension DeviceSuites {
             #expect(outcome.judgement.verdict == .pass, "\(file): \(outcome.judgement.reason?.rawValue ?? ""): \(outcome.judgement.message)")
         }
 
+        /// Each kind of poison a verification may draw: a NaN with a payload, a huge finite sentinel, a small one.
+        static let poisons: [UInt32] = [0xFFC0_1234, 0x7149_F2CA, 0xC0F0_0000]
+
+        /// Unwritten elements are found whatever the poison, and neither a finite poison nor a NaN one disturbs the
+        /// other rules or an honest kernel.
+        @Test(arguments: poisons)
+        func everyPoisonKindFindsTheSameCheats(_ poison: UInt32) throws {
+            let expected: [(file: String, reason: Reason?)] = [
+                ("skip_tail.yaml", .unwrittenOutput), ("first_call_only.yaml", .staleResult), ("nan_tail.yaml", .nonFinite),
+                ("honest_naive_sgemm.yaml", nil),
+            ]
+            for (file, reason) in expected {
+                let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent(file).path)
+                let judgement = TestDevice.verify(candidate, poison: poison).judgement
+                #expect(judgement.reason == reason, "\(file) with poison \(poisonText(poison)): \(judgement.message)")
+            }
+        }
+
         /// The hole `deterministic: false` used to open: runs 2 to 4 went unchecked. The rejection names the run.
         @Test func nondeterministicKernelIsJudgedOnEveryRun() throws {
             let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("repeat_skipper.yaml").path)

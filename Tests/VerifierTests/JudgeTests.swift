@@ -97,6 +97,31 @@ import Testing
         #expect(!Comparison.compare([1, .infinity], reference, tolerance: fp16, poison: ExecutionPlan.defaultPoison).passes(fp16))
     }
 
+    /// The poison varies between verifications over all three kinds, and the recorded seeds give it back.
+    @Test func poisonIsDrawnPerVerificationAndReplays() {
+        let policy = VerificationPolicy()
+        let plans = (0..<60).map { _ in policy.plan(for: Self.problem, lastLevelCache: nil) }
+        let poisons = plans.map { Float(bitPattern: $0.poison) }
+        #expect(poisons.contains { $0.isNaN })
+        #expect(poisons.contains { $0.isFinite && abs($0) >= 0x1p60 })
+        #expect(poisons.contains { $0.isFinite && abs($0) < 16 })
+        #expect(Set(plans.map(\.poison)).count > 50)
+        #expect(plans.allSatisfy { Float(bitPattern: $0.guardPattern).isNaN && $0.guardPattern != $0.poison })
+        let recorded = plans[0].checks.map(\.seed) + [plans[0].timing!.seeds[0]]
+        let replayed = policy.plan(for: Self.problem, lastLevelCache: nil, seeds: recorded)
+        #expect(replayed == plans[0])
+    }
+
+    /// A finite poison that is the right value for an element counts as written; anywhere else, as unwritten.
+    @Test func finitePoisonIsUnwrittenOnlyWhereItIsWrong() {
+        let poison: Float = -7.5
+        let reference = ReferenceOutput(name: "Y", values: [-7.5, 1], scale: [1, 1])
+        let tolerance = Tolerance(problem: GemmProblem(m: 1, n: 2, k: 8))
+        let comparison = Comparison.compare([poison, poison], reference, tolerance: tolerance, poison: poison.bitPattern)
+        #expect(comparison.unwritten == 1)
+        #expect(comparison.firstUnwritten == 1)
+    }
+
     @Test func seedsAreFreshAndShapesRagged() {
         let plan = VerificationPolicy().plan(for: gemm(512, 256, 128), lastLevelCache: Bytes(50 << 20))
         #expect(Set(plan.checks.map(\.seed)).count == 3)

@@ -17,8 +17,10 @@ enum TestDevice {
     /// Ceilings far above any CPU: nothing honest is rejected as impossibly fast.
     static let generousLimits = PhysicalLimits(machine: "test-ceiling", memoryBandwidth: 1e15, peakRates: [.fp32: 1e18], lastLevelCache: 32 << 20)
 
-    static func verify(_ candidate: Candidate, policy: VerificationPolicy = .quick, limits: PhysicalLimits? = generousLimits) -> RunOutcome {
-        let plan = policy.plan(for: candidate.problem, lastLevelCache: nil)
+    /// Verifies on PoCL with fresh seeds; `poison` replaces the poison drawn from them.
+    static func verify(_ candidate: Candidate, policy: VerificationPolicy = .quick, limits: PhysicalLimits? = generousLimits, poison: UInt32? = nil) -> RunOutcome {
+        var plan = policy.plan(for: candidate.problem, lastLevelCache: nil)
+        if let poison { plan.poison = poison }
         return runner.runSynchronously(RunRequest(candidate: candidate, plan: plan, limits: limits))
     }
 }

@@ -230,7 +230,7 @@ public struct Judge: Sendable {
                     }
                 }
             }
-            try judgeValues(comparison, of: reference.name, label: label, problem: problem, tolerance: tolerance)
+            try judgeValues(comparison, of: reference.name, label: label, problem: problem, tolerance: tolerance, poison: plan.poison)
         }
         // Declared nondeterministic: runs 2 to 4 may differ from run 1 bit for bit, but each must pass on its own.
         for (offset, run) in laterRuns.enumerated() {
@@ -241,7 +241,7 @@ public struct Judge: Sendable {
                 if comparison.unwritten > 0 {
                     throw Rejection(reason: .staleResult, message: "\(runLabel): \(comparison.unwritten) of \(comparison.count) elements of \(reference.name) left unwritten on the same inputs after run 1 wrote them all: the kernel skips work on repeated calls")
                 }
-                try judgeValues(comparison, of: reference.name, label: runLabel, problem: problem, tolerance: tolerance)
+                try judgeValues(comparison, of: reference.name, label: runLabel, problem: problem, tolerance: tolerance, poison: plan.poison)
             }
         }
         earlier.append(Earlier(problem: observation.problem, outputs: outputs, wroteEverything: wroteEverything))
@@ -249,10 +249,10 @@ public struct Judge: Sendable {
     }
 
     /// The rules on one run's output values, in order; `label` names the check and, past run 1, the run.
-    private func judgeValues(_ comparison: Comparison, of name: String, label: String, problem: any ProblemDefinition, tolerance: Tolerance) throws {
+    private func judgeValues(_ comparison: Comparison, of name: String, label: String, problem: any ProblemDefinition, tolerance: Tolerance, poison: UInt32) throws {
         // Unwritten output: elements still hold the poison written before the run.
         if comparison.unwritten > 0 {
-            throw Rejection(reason: .unwrittenOutput, message: "\(label): \(comparison.unwritten) of \(comparison.count) elements of \(name) never written (still NaN poison), first at \(position(comparison.firstUnwritten!, of: name, in: problem))")
+            throw Rejection(reason: .unwrittenOutput, message: "\(label): \(comparison.unwritten) of \(comparison.count) elements of \(name) never written (still the poison \(poisonText(poison)) written before the run), first at \(position(comparison.firstUnwritten!, of: name, in: problem))")
         }
         // Non-finite output: NaN or infinity never passes.
         if comparison.nonFinite > 0 {
@@ -339,6 +339,13 @@ public struct Judge: Sendable {
         guard let width, width > 0 else { return "element \(index)" }
         return "row \(index / width), column \(index % width)"
     }
+}
+
+/// "NaN 0x7FC0DEAD" or "-7.5 (0xC0F00000)": the poison as a value and as the bits written.
+func poisonText(_ bits: UInt32) -> String {
+    let hex = "0x" + String(format: "%08X", bits)
+    let value = Float(bitPattern: bits)
+    return value.isNaN ? "NaN \(hex)" : "\(value) (\(hex))"
 }
 
 func sci(_ value: Double) -> String {

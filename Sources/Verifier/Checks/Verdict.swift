@@ -44,7 +44,7 @@ public enum Reason: String, Hashable, Sendable, Codable, CaseIterable {
         case .outOfBoundsRead: "the output changes when only the guard zones past the inputs change: the kernel reads out of bounds"
         case .staleResult: "a repeated run left the output unwritten, or wrote an earlier run's result: the kernel caches instead of computing"
         case .nondeterministic: "two runs on the same inputs differ bit for bit (a race, or atomics in a kernel declared deterministic)"
-        case .unwrittenOutput: "output elements still hold the NaN poison written before the run"
+        case .unwrittenOutput: "output elements still hold the poison written before the run (a NaN or a finite sentinel, drawn per verification)"
         case .nonFinite: "an output is NaN or infinite where the reference is finite"
         case .precisionLoss: "the error is small but above the data type's tolerance (reduced-precision arithmetic)"
         case .wrongResult: "the output is far from the float64 reference"

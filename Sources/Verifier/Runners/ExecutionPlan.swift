@@ -41,10 +41,10 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
 
     public var checks: [Check]
     public var timing: Timing?
-    /// The float32 bit pattern written over outputs before every run (a quiet NaN with a payload no arithmetic
-    /// produces on the host; a GPU canonicalises NaNs it computes, so a computed NaN never looks like poison).
+    /// The float32 bit pattern written over outputs and their guard zones before every run. Plans from a policy draw
+    /// it per verification (`poison(seed:)`), so that no fixed pattern tells a kernel it is being checked.
     public var poison: UInt32
-    /// The pattern in the guard zone past every input during the first two runs of a check.
+    /// The pattern in the guard zone past every input during runs 1, 2 and 4 of a check (a NaN, drawn like the poison).
     public var guardPattern: UInt32
     /// Guard zone size: past every buffer, at least this many bytes or a quarter of the buffer.
     public var guardBytes: Int
@@ -64,6 +64,38 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         self.poison = poison
         self.guardPattern = guardPattern
         self.guardBytes = guardBytes
+    }
+
+    /// The poison of a verification whose first check is seeded `seed`, so that the recorded seeds replay it. One of
+    /// three kinds: a quiet NaN with a random payload and sign (never a NaN a device computes: not the canonical
+    /// 0x7FC00000, 0xFFC00000 or 0x7FFFFFFF), a finite sentinel far beyond any output (2⁶⁰ to 2¹⁰⁰), or a small finite
+    /// one (0.25 to 16). An element equal to a finite poison counts as unwritten only where the poison is not a
+    /// correct value there (`Comparison`).
+    public static func poison(seed: UInt64) -> UInt32 {
+        var generator = SplitMix64(seed: seed ^ 0x504F_4953_4F4E)
+        let bits = generator.next()
+        let sign = UInt32(truncatingIfNeeded: bits >> 63) << 31
+        let mantissa = UInt32(truncatingIfNeeded: bits) & 0x007F_FFFF
+        let exponent = UInt32(truncatingIfNeeded: bits >> 32)
+        switch (bits >> 40) % 3 {
+        case 0: return sign | 0x7FC0_0000 | nanPayload(mantissa)
+        case 1: return sign | (127 + 60 + exponent % 40) << 23 | mantissa
+        default: return sign | (127 - 2 + exponent % 6) << 23 | mantissa
+        }
+    }
+
+    /// The guard pattern past the inputs for a verification whose first check is seeded `seed`: a quiet NaN with a
+    /// random payload, so that the zeros of run 3 always differ from it.
+    public static func guardPattern(seed: UInt64) -> UInt32 {
+        var generator = SplitMix64(seed: seed ^ 0x4755_4152_44)
+        let bits = generator.next()
+        return UInt32(truncatingIfNeeded: bits >> 63) << 31 | 0x7FC0_0000 | nanPayload(UInt32(truncatingIfNeeded: bits))
+    }
+
+    /// 22 payload bits of a quiet NaN, neither all zero nor all one (the canonical NaNs of hosts and GPUs).
+    private static func nanPayload(_ bits: UInt32) -> UInt32 {
+        let payload = bits & 0x003F_FFFF
+        return payload == 0 || payload == 0x003F_FFFF ? 0xDEAD : payload
     }
 
     /// Guard zone length in elements for a buffer of `count` floats.
@@ -96,7 +128,7 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
     public static let quick = VerificationPolicy(checkCount: 3, warmup: 1, repetitions: 5, flushBytes: 4 << 20)
 
     /// The plan for one candidate, with fresh seeds: check i uses the candidate's shape when i is even and the ragged
-    /// variant when odd; timing uses the candidate's shape.
+    /// variant when odd; timing uses the candidate's shape; the poison and guard pattern come from the first seed.
     public func plan(for problem: Problem, lastLevelCache: Bytes?, seeds: [UInt64]? = nil) -> ExecutionPlan {
         let count = max(2, checkCount)
         let seeds = seeds ?? freshSeeds(count + 1)
@@ -110,6 +142,6 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
             let flush = flushBytes ?? max(32 << 20, 2 * (lastLevelCache?.count ?? 0))
             timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush)
         }
-        return ExecutionPlan(checks: checks, timing: timing)
+        return ExecutionPlan(checks: checks, timing: timing, poison: ExecutionPlan.poison(seed: seeds[0]), guardPattern: ExecutionPlan.guardPattern(seed: seeds[0]))
     }
 }
