@@ -12,7 +12,7 @@ import Testing
         var checks: [CheckObservation] = []
         for check in plan.checks {
             let definition = check.problem.definition
-            let inputs = definition.makeInputs(seed: check.seed)
+            let inputs = definition.makeInputs(seed: check.seed, range: check.inputs)
             let output = inputs[0]
             let digest = ["Y": FNV1a.hex(output)]
             checks.append(CheckObservation(
@@ -20,7 +20,7 @@ import Testing
                 outputDigests: Array(repeating: digest, count: ExecutionPlan.guardFills.count),
                 inputDigests: ["X": FNV1a.hex(inputs[0])], damagedGuards: []))
         }
-        let last = plan.timing!.problem.definition.makeInputs(seed: plan.timing!.lastSeed)[0]
+        let last = plan.timing!.problem.definition.makeInputs(seed: plan.timing!.lastSeed, range: plan.timing!.inputs)[0]
         let timing = TimingObservation(device: device, host: host, warmup: plan.timing!.warmup, flushBytes: 1 << 20, outputs: ["Y": FloatArray(last)])
         return Observations(device: DeviceDescription(id: "fake", name: "fake", vendor: "test", driver: "1", platform: "test", timerResolution: 1e-9),
                             checks: checks, timing: timing)
@@ -82,7 +82,8 @@ import Testing
         }
         let result = Judge(limits: nil).judge(candidate, plan: Self.plan, observations: observations)
         #expect(result.reason == .wrongResult)
-        #expect(result.message.hasPrefix("check 1 of 2 (1000, seed \(Self.plan.checks[0].seed)), run 4: Y "), "\(result.message)")
+        #expect(result.message.hasPrefix("check 1 of 2 (1000, seed \(Self.plan.checks[0].seed), inputs in "), "\(result.message)")
+        #expect(result.message.contains(")), run 4: Y relative error"), "\(result.message)")
     }
 
     @Test func tolerancesByDataType() {
@@ -110,6 +111,28 @@ import Testing
         let recorded = plans[0].checks.map(\.seed) + [plans[0].timing!.seeds[0]]
         let replayed = policy.plan(for: Self.problem, lastLevelCache: nil, seeds: recorded)
         #expect(replayed == plans[0])
+    }
+
+    /// Input ranges vary per check over scales and signs, the first check keeps both signs, and the recorded seeds
+    /// give them back.
+    @Test func inputRangesAreDrawnPerCheck() {
+        let policy = VerificationPolicy()
+        let plans = (0..<60).map { _ in policy.plan(for: gemm(64, 64, 64), lastLevelCache: nil) }
+        let ranges = plans.flatMap { $0.checks.compactMap(\.inputs) + [$0.timing!.inputs!] }
+        #expect(ranges.count == 60 * 4)
+        #expect(Set(ranges.map(\.scale)).count > 5)
+        #expect(ranges.contains { $0.offset > 0 } && ranges.contains { $0.offset < 0 })
+        #expect(plans.allSatisfy { $0.checks[0].inputs!.offset == 0 })
+        let values = gemm(64, 64, 64).definition.makeInputs(seed: 1, range: InputRange(scale: 4, offset: -4))
+        #expect(values.allSatisfy { $0.allSatisfy { (-8..<0).contains($0) } })
+        #expect(InputRange(scale: 4, offset: -4).text == "[-8, 0)")
+        // Layernorm stays symmetric and elementwise chains within [-1, 1).
+        let norm = Problem.rows(RowProblem(op: .layernorm, rows: 4, columns: 64))
+        let chain = Problem.elementwise(ElementwiseProblem(count: 64, ops: [.exp, .exp]))
+        for seed in UInt64(0)..<200 {
+            #expect(InputRange(seed: seed, for: norm, symmetric: false).offset == 0)
+            #expect(InputRange(seed: seed, for: chain, symmetric: false).scale + abs(InputRange(seed: seed, for: chain, symmetric: false).offset) <= 1)
+        }
     }
 
     /// A finite poison that is the right value for an element counts as written; anywhere else, as unwritten.

@@ -93,8 +93,9 @@ public struct Judge: Sendable {
             }
             var earlier: [Earlier] = []
             for (index, observation) in observations.checks.enumerated() {
-                let label = "check \(index + 1) of \(plan.checks.count) (\(observation.problem.definition.shapeText), seed \(observation.seed))"
-                let summary = try judgeCheck(candidate, observation, label: label, plan: plan, earlier: &earlier)
+                let range = plan.checks[index].inputs
+                let label = "check \(index + 1) of \(plan.checks.count) (\(observation.problem.definition.shapeText), seed \(observation.seed)\(range.map { ", inputs in \($0.text)" } ?? ""))"
+                let summary = try judgeCheck(candidate, observation, label: label, range: range, plan: plan, earlier: &earlier)
                 summaries.append(summary)
             }
             let timing = try judgeTiming(candidate, plan: plan, observations: observations)
@@ -122,7 +123,7 @@ public struct Judge: Sendable {
     }
 
     private func judgeCheck(
-        _ candidate: Candidate, _ observation: CheckObservation, label: String, plan: ExecutionPlan, earlier: inout [Earlier]
+        _ candidate: Candidate, _ observation: CheckObservation, label: String, range: InputRange?, plan: ExecutionPlan, earlier: inout [Earlier]
     ) throws -> CheckSummary {
         let problem = observation.problem.definition
         // A launch the runtime refused or aborted.
@@ -134,7 +135,7 @@ public struct Judge: Sendable {
             throw Rejection(reason: .outOfBoundsWrite, message: "\(label): memory past the end of \(damaged) changed (the guard zone of \(plan.guardCount(for: bufferCount(problem, damaged))) elements)")
         }
         // Inputs unchanged: every input's digest after the runs equals the digest of what was written.
-        let inputs = problem.makeInputs(seed: observation.seed)
+        let inputs = problem.makeInputs(seed: observation.seed, range: range)
         for (spec, values) in zip(problem.inputs, inputs) {
             let expected = FNV1a.hex(values)
             if let after = observation.inputDigests[spec.name], after != expected {
@@ -279,7 +280,7 @@ public struct Judge: Sendable {
         }
         let problem = planned.problem.definition
         // Output re-checked after the timing loop, against the last repetition's fresh inputs.
-        let inputs = problem.makeInputs(seed: planned.lastSeed)
+        let inputs = problem.makeInputs(seed: planned.lastSeed, range: planned.inputs)
         let tolerance = Tolerance(problem: problem)
         for reference in problem.reference(inputs) {
             guard let output = timing.outputs[reference.name]?.values, output.count == reference.values.count else {

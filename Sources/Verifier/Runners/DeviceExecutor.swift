@@ -234,7 +234,7 @@ public final class DeviceExecutor {
     private func runCheck(_ candidate: Candidate, _ kernels: [DeviceKernel], _ check: ExecutionPlan.Check, plan: ExecutionPlan, scratch: [String: DeviceBuffer]) throws -> CheckObservation {
         let problem = check.problem.definition
         let allocation = try allocate(problem, plan: plan)
-        let inputs = problem.makeInputs(seed: check.seed)
+        let inputs = problem.makeInputs(seed: check.seed, range: check.inputs)
         var observation = CheckObservation(seed: check.seed, problem: check.problem, outputs: [:], outputDigests: [], inputDigests: [:], damagedGuards: [])
         var repeats: [[String: FloatArray]] = []
         try writeInputs(problem, inputs, allocation, guardBits: plan.guardPattern)
@@ -288,7 +288,7 @@ public final class DeviceExecutor {
         }
         var observation = TimingObservation(device: [], host: [], warmup: timing.warmup, flushBytes: flushBytes, outputs: [:])
         for (index, seed) in timing.seeds.enumerated() {
-            try writeInputs(problem, problem.makeInputs(seed: seed), allocation, guardBits: plan.guardPattern)
+            try writeInputs(problem, problem.makeInputs(seed: seed, range: timing.inputs), allocation, guardBits: plan.guardPattern)
             try poisonOutputs(problem, allocation, plan: plan)
             try device.fill(flush, pattern: [UInt8(truncatingIfNeeded: index &+ 1)])
             do {

@@ -11,10 +11,13 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
     public struct Check: Hashable, Sendable, Codable {
         public var problem: Problem
         public var seed: UInt64
+        /// Where the inputs lie; nil: as generated, uniform in [-1, 1).
+        public var inputs: InputRange?
 
-        public init(problem: Problem, seed: UInt64) {
+        public init(problem: Problem, seed: UInt64, inputs: InputRange? = nil) {
             self.problem = problem
             self.seed = seed
+            self.inputs = inputs
         }
     }
 
@@ -26,12 +29,15 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         public var seeds: [UInt64]
         public var warmup: Int
         public var flushBytes: Int
+        /// Where every repetition's inputs lie; nil: as generated, uniform in [-1, 1).
+        public var inputs: InputRange?
 
-        public init(problem: Problem, seeds: [UInt64], warmup: Int, flushBytes: Int) {
+        public init(problem: Problem, seeds: [UInt64], warmup: Int, flushBytes: Int, inputs: InputRange? = nil) {
             self.problem = problem
             self.seeds = seeds
             self.warmup = warmup
             self.flushBytes = flushBytes
+            self.inputs = inputs
         }
 
         public var repetitions: Int { seeds.count - warmup }
@@ -98,6 +104,14 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         return payload == 0 || payload == 0x003F_FFFF ? 0xDEAD : payload
     }
 
+    /// The same plan with every input as generated, for runners that predate input ranges (external commands).
+    public var withGeneratedInputs: ExecutionPlan {
+        var plan = self
+        for index in plan.checks.indices { plan.checks[index].inputs = nil }
+        plan.timing?.inputs = nil
+        return plan
+    }
+
     /// Guard zone length in elements for a buffer of `count` floats.
     public func guardCount(for count: Int) -> Int {
         min(max(guardBytes / 4, count / 4), 16 * 1024 * 1024)
@@ -128,20 +142,67 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
     public static let quick = VerificationPolicy(checkCount: 3, warmup: 1, repetitions: 5, flushBytes: 4 << 20)
 
     /// The plan for one candidate, with fresh seeds: check i uses the candidate's shape when i is even and the ragged
-    /// variant when odd; timing uses the candidate's shape; the poison and guard pattern come from the first seed.
+    /// variant when odd; timing uses the candidate's shape; the poison and guard pattern come from the first seed,
+    /// each check's input range from its own seed (the first check's symmetric), the timing loop's from its first.
     public func plan(for problem: Problem, lastLevelCache: Bytes?, seeds: [UInt64]? = nil) -> ExecutionPlan {
         let count = max(2, checkCount)
         let seeds = seeds ?? freshSeeds(count + 1)
         let ragged = problem.ragged()
-        let checks = (0..<count).map { i in ExecutionPlan.Check(problem: i % 2 == 0 ? problem : ragged, seed: seeds[i]) }
+        let checks = (0..<count).map { i in
+            ExecutionPlan.Check(problem: i % 2 == 0 ? problem : ragged, seed: seeds[i], inputs: InputRange(seed: seeds[i], for: problem, symmetric: i == 0))
+        }
         var timing: ExecutionPlan.Timing?
         if timed {
             let base = seeds[count]
             var generator = SplitMix64(seed: base)
             let timingSeeds = [base] + (1..<(warmup + repetitions)).map { _ in generator.next() & seedMask }
             let flush = flushBytes ?? max(32 << 20, 2 * (lastLevelCache?.count ?? 0))
-            timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush)
+            timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush, inputs: InputRange(seed: base, for: problem, symmetric: false))
         }
         return ExecutionPlan(checks: checks, timing: timing, poison: ExecutionPlan.poison(seed: seeds[0]), guardPattern: ExecutionPlan.guardPattern(seed: seeds[0]))
+    }
+}
+
+/// Where the inputs of a check lie: each generated value x, uniform in [-1, 1), becomes `scale · x + offset`. Drawn per
+/// check so that a kernel cannot be right only on one range (an approximation valid near zero, a sign assumed): a
+/// power of two for `scale`, and inputs symmetric, all non-negative ([0, scale)) or all negative ([-scale, 0)).
+/// Exact in float32, and within what each family's reference and tolerance support: elementwise chains keep |x| ≤ 1
+/// (a chain of `exp` overflows beyond), layernorm and rmsnorm stay symmetric (an offset is a mean that honest
+/// one-pass variances lose to cancellation).
+public struct InputRange: Hashable, Sendable, Codable {
+    public var scale: Double
+    public var offset: Double
+
+    public init(scale: Double, offset: Double) {
+        self.scale = scale
+        self.offset = offset
+    }
+
+    /// The range of a check seeded `seed`; `symmetric` keeps both signs (the first check, so that a kernel wrong on
+    /// one sign is always caught).
+    public init(seed: UInt64, for problem: Problem, symmetric: Bool) {
+        let (exponents, shifts): (ClosedRange<Int>, Bool) = switch problem {
+        case .gemm: (-4...4, true)
+        case .elementwise: (-4...0, true)
+        case let .rows(rows): rows.op == .layernorm || rows.op == .rmsnorm ? (-4...3, false) : (-4...3, true)
+        case .transpose, .copy: (-8...8, true)
+        }
+        var generator = SplitMix64(seed: seed ^ 0x494E_5055_5453)
+        let bits = generator.next()
+        let scale = Double(sign: .plus, exponent: exponents.lowerBound + Int(bits % UInt64(exponents.count)), significand: 1)
+        switch shifts && !symmetric ? (bits >> 32) % 3 : 0 {
+        case 1: self.init(scale: scale / 2, offset: scale / 2)
+        case 2: self.init(scale: scale / 2, offset: -scale / 2)
+        default: self.init(scale: scale, offset: 0)
+        }
+    }
+
+    public func apply(_ value: Float) -> Float {
+        Float(Double(value) * scale + offset)
+    }
+
+    /// "[-4, 4)", "[0, 0.5)".
+    public var text: String {
+        "[\(formatSignificant(offset - scale, digits: 6)), \(formatSignificant(offset + scale, digits: 6)))"
     }
 }
