@@ -33,6 +33,7 @@ import Testing
         let result = judge.judge(Self.candidate, plan: Self.plan, observations: Self.observations(plan: Self.plan, device: [1e-5, 1.1e-5, 1e-5, 1.2e-5], host: [2e-5, 2e-5, 2e-5, 2e-5]))
         #expect(result.verdict == .pass, "\(result.message)")
         #expect(abs((result.timing?.median ?? 0) - 1.05e-5) < 1e-12)
+        #expect(result.seeds == Self.plan.checks.map(\.seed) + [Self.plan.timing!.seeds[0]])
     }
 
     @Test func deviceLongerThanHostIsATimerFault() {
@@ -108,8 +109,7 @@ import Testing
         #expect(poisons.contains { $0.isFinite && abs($0) < 16 })
         #expect(Set(plans.map(\.poison)).count > 50)
         #expect(plans.allSatisfy { Float(bitPattern: $0.guardPattern).isNaN && $0.guardPattern != $0.poison })
-        let recorded = plans[0].checks.map(\.seed) + [plans[0].timing!.seeds[0]]
-        let replayed = policy.plan(for: Self.problem, lastLevelCache: nil, seeds: recorded)
+        let replayed = policy.plan(for: Self.problem, lastLevelCache: nil, seeds: plans[0].seeds)
         #expect(replayed == plans[0])
     }
 

@@ -9,13 +9,17 @@ public struct Judgement: Hashable, Sendable, Codable {
     public var message: String
     public var checks: [CheckSummary]
     public var timing: TimingSummary?
+    /// The plan's seeds (`ExecutionPlan.seeds`): what the verification drew, so that it can be replayed. Nil when no
+    /// plan was judged (a runner that failed before).
+    public var seeds: [UInt64]?
 
-    public init(verdict: Verdict, reason: Reason?, message: String, checks: [CheckSummary] = [], timing: TimingSummary? = nil) {
+    public init(verdict: Verdict, reason: Reason?, message: String, checks: [CheckSummary] = [], timing: TimingSummary? = nil, seeds: [UInt64]? = nil) {
         self.verdict = verdict
         self.reason = reason
         self.message = message
         self.checks = checks
         self.timing = timing
+        self.seeds = seeds
     }
 }
 
@@ -83,6 +87,12 @@ public struct Judge: Sendable {
     }
 
     public func judge(_ candidate: Candidate, plan: ExecutionPlan, observations: Observations) -> Judgement {
+        var judgement = judgeObservations(candidate, plan: plan, observations: observations)
+        judgement.seeds = plan.seeds
+        return judgement
+    }
+
+    private func judgeObservations(_ candidate: Candidate, plan: ExecutionPlan, observations: Observations) -> Judgement {
         if let failure = observations.failure {
             return Judgement(verdict: .reject, reason: failure.reason, message: failure.message)
         }

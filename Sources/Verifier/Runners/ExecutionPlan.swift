@@ -104,6 +104,12 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         return payload == 0 || payload == 0x003F_FFFF ? 0xDEAD : payload
     }
 
+    /// The seeds that rebuild this plan with `VerificationPolicy.plan(for:lastLevelCache:seeds:)`, poison and input
+    /// ranges included: the checks' and the timing loop's first. Stored with the verification and given in its verdict.
+    public var seeds: [UInt64] {
+        checks.map(\.seed) + (timing.map { [$0.seeds[0]] } ?? [])
+    }
+
     /// The same plan with every input as generated, for runners that predate input ranges (external commands).
     public var withGeneratedInputs: ExecutionPlan {
         var plan = self
