@@ -23,6 +23,7 @@ extension DeviceSuites {
             ("nan_tail.yaml", [.nonFinite]),
             ("repeat_skipper.yaml", [.staleResult]),
             ("program_state.yaml", [.persistentState]),
+            ("last_call_only.yaml", [.changedAfterTiming]),
         ]
 
         /// Honest kernels in the same format, each the twin of a cheater that looks like it.

@@ -20,8 +20,12 @@ import Testing
                 outputDigests: Array(repeating: digest, count: ExecutionPlan.guardFills.count),
                 inputDigests: ["X": FNV1a.hex(inputs[0])], damagedGuards: []))
         }
-        let last = plan.timing!.problem.definition.makeInputs(seed: plan.timing!.lastSeed, range: plan.timing!.inputs)[0]
-        let timing = TimingObservation(device: device, host: host, warmup: plan.timing!.warmup, flushBytes: 1 << 20, outputs: ["Y": FloatArray(last)])
+        let timed = plan.timing!
+        let last = timed.problem.definition.makeInputs(seed: timed.lastSeed, range: timed.inputs)[0]
+        let checked = (timed.checked ?? []).map { index in
+            CheckedRepetition(repetition: index, outputs: ["Y": FloatArray(timed.problem.definition.makeInputs(seed: timed.seeds[index], range: timed.inputs)[0])])
+        }
+        let timing = TimingObservation(device: device, host: host, warmup: timed.warmup, flushBytes: 1 << 20, outputs: ["Y": FloatArray(last)], checkedOutputs: checked)
         return Observations(device: DeviceDescription(id: "fake", name: "fake", vendor: "test", driver: "1", platform: "test", timerResolution: 1e-9),
                             checks: checks, timing: timing)
     }
@@ -85,6 +89,18 @@ import Testing
         #expect(result.reason == .wrongResult)
         #expect(result.message.hasPrefix("check 1 of 2 (1000, seed \(Self.plan.checks[0].seed), inputs in "), "\(result.message)")
         #expect(result.message.contains(")), run 4: Y relative error"), "\(result.message)")
+    }
+
+    /// The timed repetitions the plan draws are read back; a runner that leaves one out failed.
+    @Test func checkedRepetitionsAreDrawnAndRequired() {
+        #expect(Self.plan.timing!.checked == [1, 2, 3])
+        let many = VerificationPolicy().plan(for: Self.problem, lastLevelCache: nil)
+        #expect(many.timing!.checked!.count == 3 && many.timing!.checked!.allSatisfy { (3..<27).contains($0) })
+        var observations = Self.observations(plan: Self.plan, device: [1e-5, 1e-5, 1e-5, 1e-5], host: [1e-5, 1e-5, 1e-5, 1e-5])
+        observations.timing!.checkedOutputs!.removeFirst()
+        let result = Judge(limits: nil).judge(Self.candidate, plan: Self.plan, observations: observations)
+        #expect(result.reason == .runnerFailed)
+        #expect(result.message == "timing loop: the runner reported no outputs after repetition 2, which the plan checks")
     }
 
     @Test func tolerancesByDataType() {

@@ -259,6 +259,25 @@ public struct Judge: Sendable {
         return CheckSummary(shape: problem.shapeText, seed: observation.seed, relativeNorm: worst.norm, worstElementRatio: worst.ratio, passed: true)
     }
 
+    private func judgeTimedOutput(
+        _ outputs: [String: FloatArray], seed: UInt64, of planned: ExecutionPlan.Timing, plan: ExecutionPlan, tolerance: Tolerance, when: String
+    ) throws {
+        let problem = planned.problem.definition
+        for reference in problem.reference(problem.makeInputs(seed: seed, range: planned.inputs)) {
+            guard let output = outputs[reference.name]?.values, output.count == reference.values.count else {
+                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no output \(reference.name) \(when)")
+            }
+            let comparison = Comparison.compare(output, reference, tolerance: tolerance, poison: plan.poison)
+            // Changed after timing: a timed launch did not do the work the checks saw.
+            if !comparison.passes(tolerance) {
+                let what = comparison.unwritten > 0
+                    ? "\(comparison.unwritten) of \(output.count) elements never written (poison)"
+                    : (comparison.nonFinite > 0 ? "\(comparison.nonFinite) elements NaN or infinite" : "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm)))")
+                throw Rejection(reason: .changedAfterTiming, message: "\(when) \(reference.name) is wrong: \(what)")
+            }
+        }
+    }
+
     /// The rules on one run's output values, in order; `label` names the check and, past run 1, the run.
     private func judgeValues(_ comparison: Comparison, of name: String, label: String, problem: any ProblemDefinition, tolerance: Tolerance, poison: UInt32) throws {
         // Unwritten output: elements still hold the poison written before the run.
@@ -289,21 +308,19 @@ public struct Judge: Sendable {
             throw Rejection(reason: .launchFailed, message: "timing loop: \(launchError)")
         }
         let problem = planned.problem.definition
-        // Output re-checked after the timing loop, against the last repetition's fresh inputs.
-        let inputs = problem.makeInputs(seed: planned.lastSeed, range: planned.inputs)
         let tolerance = Tolerance(problem: problem)
-        for reference in problem.reference(inputs) {
-            guard let output = timing.outputs[reference.name]?.values, output.count == reference.values.count else {
-                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no output \(reference.name) after the loop")
+        // Outputs of the timed repetitions the plan drew, each against its own fresh inputs: the kernel cannot know
+        // which launches are read back.
+        for index in planned.checked ?? [] {
+            guard let checked = timing.checkedOutputs?.first(where: { $0.repetition == index }) else {
+                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no outputs after repetition \(index + 1), which the plan checks")
             }
-            let comparison = Comparison.compare(output, reference, tolerance: tolerance, poison: plan.poison)
-            if !comparison.passes(tolerance) {
-                let what = comparison.unwritten > 0
-                    ? "\(comparison.unwritten) of \(output.count) elements never written (poison)"
-                    : (comparison.nonFinite > 0 ? "\(comparison.nonFinite) elements NaN or infinite" : "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm)))")
-                throw Rejection(reason: .changedAfterTiming, message: "after the timing loop (\(planned.repetitions) repetitions on fresh inputs) \(reference.name) is wrong: \(what)")
-            }
+            try judgeTimedOutput(checked.outputs, seed: planned.seeds[index], of: planned, plan: plan, tolerance: tolerance,
+                                 when: "after timed repetition \(index - planned.warmup + 1) of \(planned.repetitions) (fresh inputs, read back unannounced)")
         }
+        // Output re-checked after the timing loop, against the last repetition's fresh inputs.
+        try judgeTimedOutput(timing.outputs, seed: planned.lastSeed, of: planned, plan: plan, tolerance: tolerance,
+                             when: "after the timing loop (\(planned.repetitions) repetitions on fresh inputs)")
         guard timing.device.count == planned.repetitions, timing.host.count == planned.repetitions else {
             throw Rejection(reason: .runnerFailed, message: "timing loop: \(timing.device.count) device samples for \(planned.repetitions) repetitions")
         }

@@ -287,6 +287,7 @@ public final class DeviceExecutor {
             throw Failure(reason: .exceedsDevice, message: "cannot allocate the \(Bytes(flushBytes)) cache-flush buffer: \(error.message)")
         }
         var observation = TimingObservation(device: [], host: [], warmup: timing.warmup, flushBytes: flushBytes, outputs: [:])
+        let checked = Set(timing.checked ?? [])
         for (index, seed) in timing.seeds.enumerated() {
             try writeInputs(problem, problem.makeInputs(seed: seed, range: timing.inputs), allocation, guardBits: plan.guardPattern)
             try poisonOutputs(problem, allocation, plan: plan)
@@ -300,6 +301,13 @@ public final class DeviceExecutor {
             } catch let error as LaunchError {
                 observation.launchError = "repetition \(index + 1): \(error.text)"
                 return observation
+            }
+            if checked.contains(index) {
+                var outputs: [String: FloatArray] = [:]
+                for spec in problem.outputs {
+                    outputs[spec.name] = FloatArray(try read(allocation.buffers[spec.name]!, count: spec.count))
+                }
+                observation.checkedOutputs = (observation.checkedOutputs ?? []) + [CheckedRepetition(repetition: index, outputs: outputs)]
             }
         }
         for spec in problem.outputs {

@@ -23,7 +23,8 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
 
     /// The timing loop: `seeds[r]` gives the inputs of repetition r (the first `warmup` are not timed). Before each
     /// repetition: write that repetition's inputs, poison the outputs, write `flushBytes` to evict caches; then
-    /// launch and time with device events.
+    /// launch and time with device events. The outputs of the repetitions in `checked`, and of the last, are read
+    /// back and judged.
     public struct Timing: Hashable, Sendable, Codable {
         public var problem: Problem
         public var seeds: [UInt64]
@@ -31,13 +32,17 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         public var flushBytes: Int
         /// Where every repetition's inputs lie; nil: as generated, uniform in [-1, 1).
         public var inputs: InputRange?
+        /// Timed repetitions (indices into `seeds`) whose outputs are read back and judged besides the last's: drawn
+        /// per verification and never told to the kernel, so that doing full work only on some calls is caught.
+        public var checked: [Int]?
 
-        public init(problem: Problem, seeds: [UInt64], warmup: Int, flushBytes: Int, inputs: InputRange? = nil) {
+        public init(problem: Problem, seeds: [UInt64], warmup: Int, flushBytes: Int, inputs: InputRange? = nil, checked: [Int]? = nil) {
             self.problem = problem
             self.seeds = seeds
             self.warmup = warmup
             self.flushBytes = flushBytes
             self.inputs = inputs
+            self.checked = checked
         }
 
         public var repetitions: Int { seeds.count - warmup }
@@ -110,11 +115,13 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         checks.map(\.seed) + (timing.map { [$0.seeds[0]] } ?? [])
     }
 
-    /// The same plan with every input as generated, for runners that predate input ranges (external commands).
+    /// The same plan with every input as generated and only the last timed repetition checked, for runners that
+    /// predate input ranges and checked repetitions (external commands).
     public var withGeneratedInputs: ExecutionPlan {
         var plan = self
         for index in plan.checks.indices { plan.checks[index].inputs = nil }
         plan.timing?.inputs = nil
+        plan.timing?.checked = nil
         return plan
     }
 
@@ -163,7 +170,15 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
             var generator = SplitMix64(seed: base)
             let timingSeeds = [base] + (1..<(warmup + repetitions)).map { _ in generator.next() & seedMask }
             let flush = flushBytes ?? max(32 << 20, 2 * (lastLevelCache?.count ?? 0))
-            timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush, inputs: InputRange(seed: base, for: problem, symmetric: false))
+            // Up to 3 of the timed repetitions before the last, drawn from the timing seed.
+            var draw = SplitMix64(seed: base ^ 0x4348_4543_4B)
+            var candidates = Array(warmup..<(warmup + repetitions - 1))
+            var checked: [Int] = []
+            while checked.count < 3, !candidates.isEmpty {
+                checked.append(candidates.remove(at: Int(draw.next() % UInt64(candidates.count))))
+            }
+            timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush,
+                           inputs: InputRange(seed: base, for: problem, symmetric: false), checked: checked.sorted())
         }
         return ExecutionPlan(checks: checks, timing: timing, poison: ExecutionPlan.poison(seed: seeds[0]), guardPattern: ExecutionPlan.guardPattern(seed: seeds[0]))
     }

@@ -96,16 +96,34 @@ public struct TimingObservation: Hashable, Sendable, Codable {
     public var flushBytes: Int
     /// The outputs after the last repetition, by buffer name.
     public var outputs: [String: FloatArray]
+    /// The outputs after each repetition the plan's `checked` names.
+    public var checkedOutputs: [CheckedRepetition]?
     /// Set when a launch failed inside the loop.
     public var launchError: String?
 
-    public init(device: [Double], host: [Double], warmup: Int, flushBytes: Int, outputs: [String: FloatArray], launchError: String? = nil) {
+    public init(
+        device: [Double], host: [Double], warmup: Int, flushBytes: Int, outputs: [String: FloatArray],
+        checkedOutputs: [CheckedRepetition]? = nil, launchError: String? = nil
+    ) {
         self.device = device
         self.host = host
         self.warmup = warmup
         self.flushBytes = flushBytes
         self.outputs = outputs
+        self.checkedOutputs = checkedOutputs
         self.launchError = launchError
+    }
+}
+
+/// The outputs after one timed repetition.
+public struct CheckedRepetition: Hashable, Sendable, Codable {
+    /// Index into the plan's timing seeds.
+    public var repetition: Int
+    public var outputs: [String: FloatArray]
+
+    public init(repetition: Int, outputs: [String: FloatArray]) {
+        self.repetition = repetition
+        self.outputs = outputs
     }
 }
 
