@@ -100,7 +100,7 @@ import Testing
         observations.timing!.checkedOutputs!.removeFirst()
         let result = Judge(limits: nil).judge(Self.candidate, plan: Self.plan, observations: observations)
         #expect(result.reason == .runnerFailed)
-        #expect(result.message == "timing loop: the runner reported no outputs after repetition 2, which the plan checks")
+        #expect(result.message == "timing loop: the runner reported no outputs after timed repetition 1 of 4, which the plan checks")
     }
 
     @Test func tolerancesByDataType() {

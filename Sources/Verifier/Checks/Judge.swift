@@ -312,11 +312,12 @@ public struct Judge: Sendable {
         // Outputs of the timed repetitions the plan drew, each against its own fresh inputs: the kernel cannot know
         // which launches are read back.
         for index in planned.checked ?? [] {
+            let repetition = "timed repetition \(index - planned.warmup + 1) of \(planned.repetitions)"
             guard let checked = timing.checkedOutputs?.first(where: { $0.repetition == index }) else {
-                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no outputs after repetition \(index + 1), which the plan checks")
+                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no outputs after \(repetition), which the plan checks")
             }
             try judgeTimedOutput(checked.outputs, seed: planned.seeds[index], of: planned, plan: plan, tolerance: tolerance,
-                                 when: "after timed repetition \(index - planned.warmup + 1) of \(planned.repetitions) (fresh inputs, read back unannounced)")
+                                 when: "after \(repetition) (fresh inputs, read back unannounced)")
         }
         // Output re-checked after the timing loop, against the last repetition's fresh inputs.
         try judgeTimedOutput(timing.outputs, seed: planned.lastSeed, of: planned, plan: plan, tolerance: tolerance,

@@ -109,8 +109,9 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         return payload == 0 || payload == 0x003F_FFFF ? 0xDEAD : payload
     }
 
-    /// The seeds that rebuild this plan with `VerificationPolicy.plan(for:lastLevelCache:seeds:)`, poison and input
-    /// ranges included: the checks' and the timing loop's first. Stored with the verification and given in its verdict.
+    /// The seeds that rebuild this plan with `VerificationPolicy.plan(for:lastLevelCache:seeds:)`, poison, input ranges
+    /// and checked repetitions included: the checks' and the timing loop's first. Stored with the verification and
+    /// given in its verdict.
     public var seeds: [UInt64] {
         checks.map(\.seed) + (timing.map { [$0.seeds[0]] } ?? [])
     }
@@ -185,8 +186,8 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
 }
 
 /// Where the inputs of a check lie: each generated value x, uniform in [-1, 1), becomes `scale · x + offset`. Drawn per
-/// check so that a kernel cannot be right only on one range (an approximation valid near zero, a sign assumed): a
-/// power of two for `scale`, and inputs symmetric, all non-negative ([0, scale)) or all negative ([-scale, 0)).
+/// check so that a kernel cannot be right only on one range (an approximation valid near zero, a sign assumed): for a
+/// power of two 2^k, inputs in [-2^k, 2^k), [0, 2^k) or [-2^k, 0).
 /// Exact in float32, and within what each family's reference and tolerance support: elementwise chains keep |x| ≤ 1
 /// (a chain of `exp` overflows beyond), layernorm and rmsnorm stay symmetric (an offset is a mean that honest
 /// one-pass variances lose to cancellation).
