@@ -24,7 +24,7 @@ import Testing
         "__kernel void k(const int n, __global float* restrict y, __global const float* x) { y[0] = x[0]; }",
         "__constant float table[4] = {1, 2, 3, 4};\nconstant int width = 4;",
         "const __global int* const fixed = 0;",
-        "typedef struct { float a; } Pair;\nstruct Tag { int x; };\nenum Kind { A, B };",
+        "typedef struct { float a; } Pair;\nstruct Tag { int x; };\nenum Kind { A, B };\nstruct Ahead;\nenum { TILE = 16 };",
         "float helper(float4);\nPair make(Pair p);\nfloat helper(float4 v) { return v.x; }",
         "__kernel __attribute__((reqd_work_group_size(64, 1, 1))) void k(__global float* y) { __local float t[64]; y[0] = t[0]; }",
         "__kernel void k(__global float* y) { const char* s = \"__global int fake;\"; y[0] = 1.0f; }",

@@ -48,10 +48,12 @@ enum PersistentState {
         return nil
     }
 
-    /// Not a typedef, a function prototype, or a type defined without a variable (its body, `{}`, comes last). A
-    /// parenthesis after a type (`int (x);`, `float (*p)[4];`) is a declarator's, not a parameter list.
+    /// Not a typedef, a function prototype, a type declared ahead (`struct Tile;`) or defined without a variable (its
+    /// body, `{}`, comes last). A parenthesis after a type (`int (x);`, `float (*p)[4];`) is a declarator's, not a
+    /// parameter list.
     private static func isVariable(_ statement: [String], typeNames: Set<String>) -> Bool {
         guard let first = statement.first, first != "typedef", statement.last != "{}" else { return false }
+        if statement.count == 2, ["struct", "union", "enum"].contains(first) { return false }
         guard let paren = statement.firstIndex(of: "("), paren < (statement.firstIndex { $0 == "=" || $0 == "[" } ?? statement.endIndex) else {
             return true
         }
