@@ -21,7 +21,13 @@ extension DeviceSuites {
             ("writes_past_end.yaml", [.outOfBoundsWrite]),
             ("call_counter.yaml", [.changedAfterTiming]),
             ("nan_tail.yaml", [.nonFinite]),
+            ("repeat_skipper.yaml", [.staleResult]),
+            ("program_state.yaml", [.persistentState]),
+            ("last_call_only.yaml", [.changedAfterTiming]),
         ]
+
+        /// Honest kernels in the same format, each the twin of a cheater that looks like it.
+        static let honest = ["honest_naive_sgemm.yaml", "atomic_row_sum.yaml", "constant_table.yaml"]
 
         @Test(arguments: cheaters.map(\.file))
         func cheaterIsRejectedForItsReason(_ file: String) throws {
@@ -33,10 +39,38 @@ extension DeviceSuites {
                     "\(file): expected \(expected.map(\.rawValue).sorted()), got \(outcome.judgement.reason?.rawValue ?? "none"): \(outcome.judgement.message)")
         }
 
-        @Test func honestControlPasses() throws {
-            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("honest_naive_sgemm.yaml").path)
+        @Test(arguments: honest)
+        func honestControlPasses(_ file: String) throws {
+            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent(file).path)
             let outcome = TestDevice.verify(candidate)
-            #expect(outcome.judgement.verdict == .pass, "\(outcome.judgement.reason?.rawValue ?? ""): \(outcome.judgement.message)")
+            #expect(outcome.judgement.verdict == .pass, "\(file): \(outcome.judgement.reason?.rawValue ?? ""): \(outcome.judgement.message)")
+        }
+
+        /// Each kind of poison a verification may draw: a NaN with a payload, a huge finite sentinel, a small one.
+        static let poisons: [UInt32] = [0xFFC0_1234, 0x7149_F2CA, 0xC0F0_0000]
+
+        /// Unwritten elements are found whatever the poison, and neither a finite poison nor a NaN one disturbs the
+        /// other rules or an honest kernel.
+        @Test(arguments: poisons)
+        func everyPoisonKindFindsTheSameCheats(_ poison: UInt32) throws {
+            let expected: [(file: String, reason: Reason?)] = [
+                ("skip_tail.yaml", .unwrittenOutput), ("first_call_only.yaml", .staleResult), ("nan_tail.yaml", .nonFinite),
+                ("honest_naive_sgemm.yaml", nil),
+            ]
+            for (file, reason) in expected {
+                let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent(file).path)
+                let judgement = TestDevice.verify(candidate, poison: poison).judgement
+                #expect(judgement.reason == reason, "\(file) with poison \(poisonText(poison)): \(judgement.message)")
+            }
+        }
+
+        /// The hole `deterministic: false` used to open: runs 2 to 4 went unchecked. The rejection names the run.
+        @Test func nondeterministicKernelIsJudgedOnEveryRun() throws {
+            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("repeat_skipper.yaml").path)
+            let outcome = TestDevice.verify(candidate)
+            #expect(outcome.judgement.reason == .staleResult)
+            #expect(outcome.judgement.message.hasPrefix("check 1 of 3 (4096 x [silu], seed "), "\(outcome.judgement.message)")
+            #expect(outcome.judgement.message.contains("), run 2: 4095 of 4096 elements of Z left unwritten on the same inputs"), "\(outcome.judgement.message)")
         }
     }
 }

@@ -12,7 +12,7 @@ import Testing
         var checks: [CheckObservation] = []
         for check in plan.checks {
             let definition = check.problem.definition
-            let inputs = definition.makeInputs(seed: check.seed)
+            let inputs = definition.makeInputs(seed: check.seed, range: check.inputs)
             let output = inputs[0]
             let digest = ["Y": FNV1a.hex(output)]
             checks.append(CheckObservation(
@@ -20,8 +20,12 @@ import Testing
                 outputDigests: Array(repeating: digest, count: ExecutionPlan.guardFills.count),
                 inputDigests: ["X": FNV1a.hex(inputs[0])], damagedGuards: []))
         }
-        let last = plan.timing!.problem.definition.makeInputs(seed: plan.timing!.lastSeed)[0]
-        let timing = TimingObservation(device: device, host: host, warmup: plan.timing!.warmup, flushBytes: 1 << 20, outputs: ["Y": FloatArray(last)])
+        let timed = plan.timing!
+        let last = timed.problem.definition.makeInputs(seed: timed.lastSeed, range: timed.inputs)[0]
+        let checked = (timed.checked ?? []).map { index in
+            CheckedRepetition(repetition: index, outputs: ["Y": FloatArray(timed.problem.definition.makeInputs(seed: timed.seeds[index], range: timed.inputs)[0])])
+        }
+        let timing = TimingObservation(device: device, host: host, warmup: timed.warmup, flushBytes: 1 << 20, outputs: ["Y": FloatArray(last)], checkedOutputs: checked)
         return Observations(device: DeviceDescription(id: "fake", name: "fake", vendor: "test", driver: "1", platform: "test", timerResolution: 1e-9),
                             checks: checks, timing: timing)
     }
@@ -33,6 +37,7 @@ import Testing
         let result = judge.judge(Self.candidate, plan: Self.plan, observations: Self.observations(plan: Self.plan, device: [1e-5, 1.1e-5, 1e-5, 1.2e-5], host: [2e-5, 2e-5, 2e-5, 2e-5]))
         #expect(result.verdict == .pass, "\(result.message)")
         #expect(abs((result.timing?.median ?? 0) - 1.05e-5) < 1e-12)
+        #expect(result.seeds == Self.plan.checks.map(\.seed) + [Self.plan.timing!.seeds[0]])
     }
 
     @Test func deviceLongerThanHostIsATimerFault() {
@@ -61,6 +66,43 @@ import Testing
         #expect(result.reason == .runnerFailed)
     }
 
+    /// A kernel declared nondeterministic is judged on runs 2 to 4 as well, so the runner must report them.
+    @Test func nondeterministicKernelWithoutLaterRunsIsARunnerFault() {
+        var candidate = Self.candidate
+        candidate.deterministic = false
+        let result = Judge(limits: nil).judge(candidate, plan: Self.plan, observations: Self.observations(plan: Self.plan, device: [1e-5, 1e-5, 1e-5, 1e-5], host: [1e-5, 1e-5, 1e-5, 1e-5]))
+        #expect(result.reason == .runnerFailed)
+        #expect(result.message.hasSuffix("the runner reported 0 later runs in full for a kernel declared nondeterministic, expected 3"))
+    }
+
+    @Test func nondeterministicKernelWrongOnALaterRunIsRejectedForThatRun() {
+        var candidate = Self.candidate
+        candidate.deterministic = false
+        var observations = Self.observations(plan: Self.plan, device: [1e-5, 1e-5, 1e-5, 1e-5], host: [1e-5, 1e-5, 1e-5, 1e-5])
+        for index in observations.checks.indices {
+            let run1 = observations.checks[index].outputs["Y"]!.values
+            var wrong = run1
+            wrong[7] += 1
+            observations.checks[index].repeatOutputs = [["Y": FloatArray(run1)], ["Y": FloatArray(run1)], ["Y": FloatArray(wrong)]]
+        }
+        let result = Judge(limits: nil).judge(candidate, plan: Self.plan, observations: observations)
+        #expect(result.reason == .wrongResult)
+        #expect(result.message.hasPrefix("check 1 of 2 (1000, seed \(Self.plan.checks[0].seed), inputs in "), "\(result.message)")
+        #expect(result.message.contains(")), run 4: Y relative error"), "\(result.message)")
+    }
+
+    /// The timed repetitions the plan draws are read back; a runner that leaves one out failed.
+    @Test func checkedRepetitionsAreDrawnAndRequired() {
+        #expect(Self.plan.timing!.checked == [1, 2, 3])
+        let many = VerificationPolicy().plan(for: Self.problem, lastLevelCache: nil)
+        #expect(many.timing!.checked!.count == 3 && many.timing!.checked!.allSatisfy { (3..<27).contains($0) })
+        var observations = Self.observations(plan: Self.plan, device: [1e-5, 1e-5, 1e-5, 1e-5], host: [1e-5, 1e-5, 1e-5, 1e-5])
+        observations.timing!.checkedOutputs!.removeFirst()
+        let result = Judge(limits: nil).judge(Self.candidate, plan: Self.plan, observations: observations)
+        #expect(result.reason == .runnerFailed)
+        #expect(result.message == "timing loop: the runner reported no outputs after timed repetition 1 of 4, which the plan checks")
+    }
+
     @Test func tolerancesByDataType() {
         let fp32 = Tolerance(problem: GemmProblem(m: 1, n: 1, k: 64))
         let fp16 = Tolerance(problem: GemmProblem(m: 1, n: 1, k: 64, dataType: .fp16))
@@ -71,6 +113,52 @@ import Testing
         let reference = ReferenceOutput(name: "Y", values: [1, 2], scale: [1, 2])
         #expect(!Comparison.compare([1, .nan], reference, tolerance: fp16, poison: ExecutionPlan.defaultPoison).passes(fp16))
         #expect(!Comparison.compare([1, .infinity], reference, tolerance: fp16, poison: ExecutionPlan.defaultPoison).passes(fp16))
+    }
+
+    /// The poison varies between verifications over all three kinds, and the recorded seeds give it back.
+    @Test func poisonIsDrawnPerVerificationAndReplays() {
+        let policy = VerificationPolicy()
+        let plans = (0..<60).map { _ in policy.plan(for: Self.problem, lastLevelCache: nil) }
+        let poisons = plans.map { Float(bitPattern: $0.poison) }
+        #expect(poisons.contains { $0.isNaN })
+        #expect(poisons.contains { $0.isFinite && abs($0) >= 0x1p60 })
+        #expect(poisons.contains { $0.isFinite && abs($0) < 16 })
+        #expect(Set(plans.map(\.poison)).count > 50)
+        #expect(plans.allSatisfy { Float(bitPattern: $0.guardPattern).isNaN && $0.guardPattern != $0.poison })
+        let replayed = policy.plan(for: Self.problem, lastLevelCache: nil, seeds: plans[0].seeds)
+        #expect(replayed == plans[0])
+    }
+
+    /// Input ranges vary per check over scales and signs, the first check keeps both signs, and the recorded seeds
+    /// give them back.
+    @Test func inputRangesAreDrawnPerCheck() {
+        let policy = VerificationPolicy()
+        let plans = (0..<60).map { _ in policy.plan(for: gemm(64, 64, 64), lastLevelCache: nil) }
+        let ranges = plans.flatMap { $0.checks.compactMap(\.inputs) + [$0.timing!.inputs!] }
+        #expect(ranges.count == 60 * 4)
+        #expect(Set(ranges.map(\.scale)).count > 5)
+        #expect(ranges.contains { $0.offset > 0 } && ranges.contains { $0.offset < 0 })
+        #expect(plans.allSatisfy { $0.checks[0].inputs!.offset == 0 })
+        let values = gemm(64, 64, 64).definition.makeInputs(seed: 1, range: InputRange(scale: 4, offset: -4))
+        #expect(values.allSatisfy { $0.allSatisfy { (-8..<0).contains($0) } })
+        #expect(InputRange(scale: 4, offset: -4).text == "[-8, 0)")
+        // Layernorm stays symmetric and elementwise chains within [-1, 1).
+        let norm = Problem.rows(RowProblem(op: .layernorm, rows: 4, columns: 64))
+        let chain = Problem.elementwise(ElementwiseProblem(count: 64, ops: [.exp, .exp]))
+        for seed in UInt64(0)..<200 {
+            #expect(InputRange(seed: seed, for: norm, symmetric: false).offset == 0)
+            #expect(InputRange(seed: seed, for: chain, symmetric: false).scale + abs(InputRange(seed: seed, for: chain, symmetric: false).offset) <= 1)
+        }
+    }
+
+    /// A finite poison that is the right value for an element counts as written; anywhere else, as unwritten.
+    @Test func finitePoisonIsUnwrittenOnlyWhereItIsWrong() {
+        let poison: Float = -7.5
+        let reference = ReferenceOutput(name: "Y", values: [-7.5, 1], scale: [1, 1])
+        let tolerance = Tolerance(problem: GemmProblem(m: 1, n: 2, k: 8))
+        let comparison = Comparison.compare([poison, poison], reference, tolerance: tolerance, poison: poison.bitPattern)
+        #expect(comparison.unwritten == 1)
+        #expect(comparison.firstUnwritten == 1)
     }
 
     @Test func seedsAreFreshAndShapesRagged() {

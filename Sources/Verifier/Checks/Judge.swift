@@ -9,13 +9,17 @@ public struct Judgement: Hashable, Sendable, Codable {
     public var message: String
     public var checks: [CheckSummary]
     public var timing: TimingSummary?
+    /// The plan's seeds (`ExecutionPlan.seeds`): what the verification drew, so that it can be replayed. Nil when no
+    /// plan was judged (a runner that failed before).
+    public var seeds: [UInt64]?
 
-    public init(verdict: Verdict, reason: Reason?, message: String, checks: [CheckSummary] = [], timing: TimingSummary? = nil) {
+    public init(verdict: Verdict, reason: Reason?, message: String, checks: [CheckSummary] = [], timing: TimingSummary? = nil, seeds: [UInt64]? = nil) {
         self.verdict = verdict
         self.reason = reason
         self.message = message
         self.checks = checks
         self.timing = timing
+        self.seeds = seeds
     }
 }
 
@@ -83,6 +87,12 @@ public struct Judge: Sendable {
     }
 
     public func judge(_ candidate: Candidate, plan: ExecutionPlan, observations: Observations) -> Judgement {
+        var judgement = judgeObservations(candidate, plan: plan, observations: observations)
+        judgement.seeds = plan.seeds
+        return judgement
+    }
+
+    private func judgeObservations(_ candidate: Candidate, plan: ExecutionPlan, observations: Observations) -> Judgement {
         if let failure = observations.failure {
             return Judgement(verdict: .reject, reason: failure.reason, message: failure.message)
         }
@@ -93,8 +103,9 @@ public struct Judge: Sendable {
             }
             var earlier: [Earlier] = []
             for (index, observation) in observations.checks.enumerated() {
-                let label = "check \(index + 1) of \(plan.checks.count) (\(observation.problem.definition.shapeText), seed \(observation.seed))"
-                let summary = try judgeCheck(candidate, observation, label: label, plan: plan, earlier: &earlier)
+                let range = plan.checks[index].inputs
+                let label = "check \(index + 1) of \(plan.checks.count) (\(observation.problem.definition.shapeText), seed \(observation.seed)\(range.map { ", inputs in \($0.text)" } ?? ""))"
+                let summary = try judgeCheck(candidate, observation, label: label, range: range, plan: plan, earlier: &earlier)
                 summaries.append(summary)
             }
             let timing = try judgeTiming(candidate, plan: plan, observations: observations)
@@ -122,7 +133,7 @@ public struct Judge: Sendable {
     }
 
     private func judgeCheck(
-        _ candidate: Candidate, _ observation: CheckObservation, label: String, plan: ExecutionPlan, earlier: inout [Earlier]
+        _ candidate: Candidate, _ observation: CheckObservation, label: String, range: InputRange?, plan: ExecutionPlan, earlier: inout [Earlier]
     ) throws -> CheckSummary {
         let problem = observation.problem.definition
         // A launch the runtime refused or aborted.
@@ -134,7 +145,7 @@ public struct Judge: Sendable {
             throw Rejection(reason: .outOfBoundsWrite, message: "\(label): memory past the end of \(damaged) changed (the guard zone of \(plan.guardCount(for: bufferCount(problem, damaged))) elements)")
         }
         // Inputs unchanged: every input's digest after the runs equals the digest of what was written.
-        let inputs = problem.makeInputs(seed: observation.seed)
+        let inputs = problem.makeInputs(seed: observation.seed, range: range)
         for (spec, values) in zip(problem.inputs, inputs) {
             let expected = FNV1a.hex(values)
             if let after = observation.inputDigests[spec.name], after != expected {
@@ -158,6 +169,24 @@ public struct Judge: Sendable {
         if observation.outputDigests.count < runs.count {
             throw Rejection(reason: .runnerFailed, message: "\(label): the runner reported \(observation.outputDigests.count) runs, expected \(runs.count)")
         }
+        // Runs 2 to 4 in full: a kernel declared nondeterministic is judged on every run, so each must be reported.
+        var laterRuns: [[String: [Float]]] = []
+        if !candidate.deterministic {
+            let reported = observation.repeatOutputs ?? []
+            guard reported.count == runs.count - 1 else {
+                throw Rejection(reason: .runnerFailed, message: "\(label): the runner reported \(reported.count) later runs in full for a kernel declared nondeterministic, expected \(runs.count - 1)")
+            }
+            for (offset, run) in reported.enumerated() {
+                var values: [String: [Float]] = [:]
+                for spec in problem.outputs {
+                    guard let output = run[spec.name]?.values, output.count == spec.count else {
+                        throw Rejection(reason: .runnerFailed, message: "\(label): the runner reported no output \(spec.name) of \(spec.count) elements for run \(offset + 2)")
+                    }
+                    values[spec.name] = output
+                }
+                laterRuns.append(values)
+            }
+        }
         let repeats = (1..<runs.count).filter { runs[$0] == runs[0] }
         let guardChanged = (1..<runs.count).filter { runs[$0] != runs[0] }
         for spec in problem.outputs {
@@ -176,9 +205,10 @@ public struct Judge: Sendable {
                 if guardChanged.contains(where: { observation.outputDigests[$0][spec.name] != first }) {
                     throw Rejection(reason: .outOfBoundsRead, message: "\(label): \(spec.name) changed when only the memory past the end of the inputs changed (NaN there vs zeros), and not between identical runs: the kernel reads out of bounds")
                 }
-            } else if let others = observation.repeatOutputs, others.count == runs.count - 1, let reference = references.first(where: { $0.name == spec.name }) {
-                // Declared nondeterministic: identical runs must all pass; a run whose guards changed must agree with them.
-                let passes = [outputs[spec.name]!] + others.compactMap { $0[spec.name]?.values }
+            } else if let reference = references.first(where: { $0.name == spec.name }) {
+                // Out-of-bounds read, declared nondeterministic: the identical runs agree on passing and the run
+                // whose guards changed does not.
+                let passes = [outputs[spec.name]!] + laterRuns.map { $0[spec.name]! }
                 let verdicts = passes.map { Comparison.compare($0, reference, tolerance: tolerance, poison: plan.poison).passes(tolerance) }
                 if repeats.allSatisfy({ verdicts[$0] == verdicts[0] }), guardChanged.contains(where: { verdicts[$0] != verdicts[0] }) {
                     throw Rejection(reason: .outOfBoundsRead, message: "\(label): \(spec.name) passes with one fill of the memory past the inputs and fails with the other: the kernel reads out of bounds")
@@ -211,26 +241,62 @@ public struct Judge: Sendable {
                     }
                 }
             }
-            // Unwritten output: elements still hold the poison written before the run.
-            if comparison.unwritten > 0 {
-                throw Rejection(reason: .unwrittenOutput, message: "\(label): \(comparison.unwritten) of \(output.count) elements of \(reference.name) never written (still NaN poison), first at \(position(comparison.firstUnwritten!, of: reference.name, in: problem))")
-            }
-            // Non-finite output: NaN or infinity never passes.
-            if comparison.nonFinite > 0 {
-                throw Rejection(reason: .nonFinite, message: "\(label): \(comparison.nonFinite) elements of \(reference.name) are NaN or infinite, first at \(position(comparison.firstNonFinite!, of: reference.name, in: problem))")
-            }
-            if !comparison.passes(tolerance) {
-                let detail = "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm))), \(comparison.failing) elements beyond their bound, worst at \(position(comparison.worstIndex, of: reference.name, in: problem)) (\(formatSignificant(comparison.worstElementRatio, digits: 3))x its bound)"
-                // Precision loss: close to the reference, but beyond what the data type allows.
-                if comparison.relativeNorm <= Tolerance.precisionLossCeiling, !tolerance.exact {
-                    throw Rejection(reason: .precisionLoss, message: "\(label): \(reference.name) \(detail): more error than \(problem.dataType.rawValue) arithmetic makes (reduced precision?)")
+            try judgeValues(comparison, of: reference.name, label: label, problem: problem, tolerance: tolerance, poison: plan.poison)
+        }
+        // Declared nondeterministic: runs 2 to 4 may differ from run 1 bit for bit, but each must pass on its own.
+        for (offset, run) in laterRuns.enumerated() {
+            let runLabel = "\(label), run \(offset + 2)"
+            for reference in references {
+                let comparison = Comparison.compare(run[reference.name]!, reference, tolerance: tolerance, poison: plan.poison)
+                // Stale result: a repeated run on the same inputs left elements unwritten that run 1 wrote.
+                if comparison.unwritten > 0 {
+                    throw Rejection(reason: .staleResult, message: "\(runLabel): \(comparison.unwritten) of \(comparison.count) elements of \(reference.name) left unwritten on the same inputs after run 1 wrote them all: the kernel skips work on repeated calls")
                 }
-                // Wrong result: far from the reference.
-                throw Rejection(reason: .wrongResult, message: "\(label): \(reference.name) \(detail)\(comparison.allZero ? "; the output is all zeros" : "")")
+                try judgeValues(comparison, of: reference.name, label: runLabel, problem: problem, tolerance: tolerance, poison: plan.poison)
             }
         }
         earlier.append(Earlier(problem: observation.problem, outputs: outputs, wroteEverything: wroteEverything))
         return CheckSummary(shape: problem.shapeText, seed: observation.seed, relativeNorm: worst.norm, worstElementRatio: worst.ratio, passed: true)
+    }
+
+    private func judgeTimedOutput(
+        _ outputs: [String: FloatArray], seed: UInt64, of planned: ExecutionPlan.Timing, plan: ExecutionPlan, tolerance: Tolerance, when: String
+    ) throws {
+        let problem = planned.problem.definition
+        for reference in problem.reference(problem.makeInputs(seed: seed, range: planned.inputs)) {
+            guard let output = outputs[reference.name]?.values, output.count == reference.values.count else {
+                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no output \(reference.name) \(when)")
+            }
+            let comparison = Comparison.compare(output, reference, tolerance: tolerance, poison: plan.poison)
+            // Changed after timing: a timed launch did not do the work the checks saw.
+            if !comparison.passes(tolerance) {
+                let what = comparison.unwritten > 0
+                    ? "\(comparison.unwritten) of \(output.count) elements never written (poison)"
+                    : (comparison.nonFinite > 0 ? "\(comparison.nonFinite) elements NaN or infinite" : "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm)))")
+                throw Rejection(reason: .changedAfterTiming, message: "\(when) \(reference.name) is wrong: \(what)")
+            }
+        }
+    }
+
+    /// The rules on one run's output values, in order; `label` names the check and, past run 1, the run.
+    private func judgeValues(_ comparison: Comparison, of name: String, label: String, problem: any ProblemDefinition, tolerance: Tolerance, poison: UInt32) throws {
+        // Unwritten output: elements still hold the poison written before the run.
+        if comparison.unwritten > 0 {
+            throw Rejection(reason: .unwrittenOutput, message: "\(label): \(comparison.unwritten) of \(comparison.count) elements of \(name) never written (still the poison \(poisonText(poison)) written before the run), first at \(position(comparison.firstUnwritten!, of: name, in: problem))")
+        }
+        // Non-finite output: NaN or infinity never passes.
+        if comparison.nonFinite > 0 {
+            throw Rejection(reason: .nonFinite, message: "\(label): \(comparison.nonFinite) elements of \(name) are NaN or infinite, first at \(position(comparison.firstNonFinite!, of: name, in: problem))")
+        }
+        if !comparison.passes(tolerance) {
+            let detail = "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm))), \(comparison.failing) elements beyond their bound, worst at \(position(comparison.worstIndex, of: name, in: problem)) (\(formatSignificant(comparison.worstElementRatio, digits: 3))x its bound)"
+            // Precision loss: close to the reference, but beyond what the data type allows.
+            if comparison.relativeNorm <= Tolerance.precisionLossCeiling, !tolerance.exact {
+                throw Rejection(reason: .precisionLoss, message: "\(label): \(name) \(detail): more error than \(problem.dataType.rawValue) arithmetic makes (reduced precision?)")
+            }
+            // Wrong result: far from the reference.
+            throw Rejection(reason: .wrongResult, message: "\(label): \(name) \(detail)\(comparison.allZero ? "; the output is all zeros" : "")")
+        }
     }
 
     private func judgeTiming(_ candidate: Candidate, plan: ExecutionPlan, observations: Observations) throws -> TimingSummary? {
@@ -242,21 +308,20 @@ public struct Judge: Sendable {
             throw Rejection(reason: .launchFailed, message: "timing loop: \(launchError)")
         }
         let problem = planned.problem.definition
-        // Output re-checked after the timing loop, against the last repetition's fresh inputs.
-        let inputs = problem.makeInputs(seed: planned.lastSeed)
         let tolerance = Tolerance(problem: problem)
-        for reference in problem.reference(inputs) {
-            guard let output = timing.outputs[reference.name]?.values, output.count == reference.values.count else {
-                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no output \(reference.name) after the loop")
+        // Outputs of the timed repetitions the plan drew, each against its own fresh inputs: the kernel cannot know
+        // which launches are read back.
+        for index in planned.checked ?? [] {
+            let repetition = "timed repetition \(index - planned.warmup + 1) of \(planned.repetitions)"
+            guard let checked = timing.checkedOutputs?.first(where: { $0.repetition == index }) else {
+                throw Rejection(reason: .runnerFailed, message: "timing loop: the runner reported no outputs after \(repetition), which the plan checks")
             }
-            let comparison = Comparison.compare(output, reference, tolerance: tolerance, poison: plan.poison)
-            if !comparison.passes(tolerance) {
-                let what = comparison.unwritten > 0
-                    ? "\(comparison.unwritten) of \(output.count) elements never written (poison)"
-                    : (comparison.nonFinite > 0 ? "\(comparison.nonFinite) elements NaN or infinite" : "relative error \(sci(comparison.relativeNorm)) (tolerance \(sci(tolerance.relativeNorm)))")
-                throw Rejection(reason: .changedAfterTiming, message: "after the timing loop (\(planned.repetitions) repetitions on fresh inputs) \(reference.name) is wrong: \(what)")
-            }
+            try judgeTimedOutput(checked.outputs, seed: planned.seeds[index], of: planned, plan: plan, tolerance: tolerance,
+                                 when: "after \(repetition) (fresh inputs, read back unannounced)")
         }
+        // Output re-checked after the timing loop, against the last repetition's fresh inputs.
+        try judgeTimedOutput(timing.outputs, seed: planned.lastSeed, of: planned, plan: plan, tolerance: tolerance,
+                             when: "after the timing loop (\(planned.repetitions) repetitions on fresh inputs)")
         guard timing.device.count == planned.repetitions, timing.host.count == planned.repetitions else {
             throw Rejection(reason: .runnerFailed, message: "timing loop: \(timing.device.count) device samples for \(planned.repetitions) repetitions")
         }
@@ -303,6 +368,13 @@ public struct Judge: Sendable {
         guard let width, width > 0 else { return "element \(index)" }
         return "row \(index / width), column \(index % width)"
     }
+}
+
+/// "NaN 0x7FC0DEAD" or "-7.5 (0xC0F00000)": the poison as a value and as the bits written.
+func poisonText(_ bits: UInt32) -> String {
+    let hex = "0x" + String(format: "%08X", bits)
+    let value = Float(bitPattern: bits)
+    return value.isNaN ? "NaN \(hex)" : "\(value) (\(hex))"
 }
 
 func sci(_ value: Double) -> String {

@@ -39,7 +39,7 @@ public struct Tolerance: Hashable, Sendable, Codable {
 /// How one output compares with its reference.
 public struct Comparison: Hashable, Sendable, Codable {
     public var count: Int
-    /// Elements still holding the poison pattern.
+    /// Elements still holding the poison pattern (a finite poison that is a correct value there does not count).
     public var unwritten: Int
     /// Elements that are NaN (other than poison) or infinite.
     public var nonFinite: Int
@@ -63,7 +63,12 @@ public struct Comparison: Hashable, Sendable, Codable {
         var referenceSquares = 0.0
         for i in 0..<min(output.count, reference.values.count) {
             let value = output[i]
-            if value.bitPattern == poison {
+            let ref = reference.values[i]
+            let bound = tolerance.elementRelative * abs(ref) + tolerance.elementScaled * reference.scale[i]
+            // Unwritten: still the poison, unless a finite poison is a correct value here (then written or not, the
+            // element is right).
+            let correctHere = value.isFinite && (tolerance.exact ? Double(value) == ref : abs(Double(value) - ref) <= bound)
+            if value.bitPattern == poison, !correctHere {
                 result.unwritten += 1
                 if result.firstUnwritten == nil { result.firstUnwritten = i }
                 continue
@@ -74,11 +79,9 @@ public struct Comparison: Hashable, Sendable, Codable {
                 continue
             }
             if value != 0 { result.allZero = false }
-            let ref = reference.values[i]
             let error = abs(Double(value) - ref)
             errorSquares += error * error
             referenceSquares += ref * ref
-            let bound = tolerance.elementRelative * abs(ref) + tolerance.elementScaled * reference.scale[i]
             let ratio: Double
             if tolerance.exact {
                 ratio = Double(value) == ref ? 0 : .infinity

@@ -102,11 +102,12 @@ extension ProblemDefinition {
         Bytes(base: Double(buffers.reduce(0) { $0 + $1.count }) * Double(dataType.elementBytes))
     }
 
-    /// Inputs of a check, generated from its seed (see `SplitMix64`) and rounded to the data type.
-    public func makeInputs(seed: UInt64) -> [[Float]] {
+    /// Inputs of a check, generated from its seed (see `SplitMix64`), moved into `range` and rounded to the data type.
+    public func makeInputs(seed: UInt64, range: InputRange? = nil) -> [[Float]] {
         inputs.enumerated().map { index, spec in
             var generator = SplitMix64(seed: seed, buffer: index)
             var values = generator.inputs(spec.count)
+            if let range { values = values.map(range.apply) }
             if dataType != .fp32 { values = values.map(dataType.round) }
             return values
         }

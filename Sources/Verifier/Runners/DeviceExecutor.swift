@@ -79,6 +79,11 @@ public final class DeviceExecutor {
             guard launch.language == "opencl" else {
                 throw Failure(reason: .unsupported, message: "launch \(index + 1) is \(launch.language); the in-process runner builds OpenCL C only (use --runner-command)")
             }
+            // Persistent state: a mutable program-scope or static variable outlives the launch, outside the scratch
+            // buffers the verifier allocates and resets; found in the source, before anything runs.
+            if let declaration = PersistentState.firstDeclaration(in: launch.source) {
+                throw Failure(reason: .persistentState, message: "launch \(index + 1) (\(launch.kernel)): \(launch.sourceName) declares \"\(declaration)\", a program-scope or static variable that keeps state between launches (use __constant for tables and a declared scratch buffer for workspace)")
+            }
             // Work-group size within the device's limit.
             if let local = launch.local {
                 let size = try local.reduce(1) { $0 * (try $1.evaluate(candidate.problem.definition.variables)) }
@@ -229,7 +234,7 @@ public final class DeviceExecutor {
     private func runCheck(_ candidate: Candidate, _ kernels: [DeviceKernel], _ check: ExecutionPlan.Check, plan: ExecutionPlan, scratch: [String: DeviceBuffer]) throws -> CheckObservation {
         let problem = check.problem.definition
         let allocation = try allocate(problem, plan: plan)
-        let inputs = problem.makeInputs(seed: check.seed)
+        let inputs = problem.makeInputs(seed: check.seed, range: check.inputs)
         var observation = CheckObservation(seed: check.seed, problem: check.problem, outputs: [:], outputDigests: [], inputDigests: [:], damagedGuards: [])
         var repeats: [[String: FloatArray]] = []
         try writeInputs(problem, inputs, allocation, guardBits: plan.guardPattern)
@@ -282,8 +287,9 @@ public final class DeviceExecutor {
             throw Failure(reason: .exceedsDevice, message: "cannot allocate the \(Bytes(flushBytes)) cache-flush buffer: \(error.message)")
         }
         var observation = TimingObservation(device: [], host: [], warmup: timing.warmup, flushBytes: flushBytes, outputs: [:])
+        let checked = Set(timing.checked ?? [])
         for (index, seed) in timing.seeds.enumerated() {
-            try writeInputs(problem, problem.makeInputs(seed: seed), allocation, guardBits: plan.guardPattern)
+            try writeInputs(problem, problem.makeInputs(seed: seed, range: timing.inputs), allocation, guardBits: plan.guardPattern)
             try poisonOutputs(problem, allocation, plan: plan)
             try device.fill(flush, pattern: [UInt8(truncatingIfNeeded: index &+ 1)])
             do {
@@ -295,6 +301,13 @@ public final class DeviceExecutor {
             } catch let error as LaunchError {
                 observation.launchError = "repetition \(index + 1): \(error.text)"
                 return observation
+            }
+            if checked.contains(index) {
+                var outputs: [String: FloatArray] = [:]
+                for spec in problem.outputs {
+                    outputs[spec.name] = FloatArray(try read(allocation.buffers[spec.name]!, count: spec.count))
+                }
+                observation.checkedOutputs = (observation.checkedOutputs ?? []) + [CheckedRepetition(repetition: index, outputs: outputs)]
             }
         }
         for spec in problem.outputs {

@@ -11,27 +11,38 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
     public struct Check: Hashable, Sendable, Codable {
         public var problem: Problem
         public var seed: UInt64
+        /// Where the inputs lie; nil: as generated, uniform in [-1, 1).
+        public var inputs: InputRange?
 
-        public init(problem: Problem, seed: UInt64) {
+        public init(problem: Problem, seed: UInt64, inputs: InputRange? = nil) {
             self.problem = problem
             self.seed = seed
+            self.inputs = inputs
         }
     }
 
     /// The timing loop: `seeds[r]` gives the inputs of repetition r (the first `warmup` are not timed). Before each
     /// repetition: write that repetition's inputs, poison the outputs, write `flushBytes` to evict caches; then
-    /// launch and time with device events.
+    /// launch and time with device events. The outputs of the repetitions in `checked`, and of the last, are read
+    /// back and judged.
     public struct Timing: Hashable, Sendable, Codable {
         public var problem: Problem
         public var seeds: [UInt64]
         public var warmup: Int
         public var flushBytes: Int
+        /// Where every repetition's inputs lie; nil: as generated, uniform in [-1, 1).
+        public var inputs: InputRange?
+        /// Timed repetitions (indices into `seeds`) whose outputs are read back and judged besides the last's: drawn
+        /// per verification and never told to the kernel, so that doing full work only on some calls is caught.
+        public var checked: [Int]?
 
-        public init(problem: Problem, seeds: [UInt64], warmup: Int, flushBytes: Int) {
+        public init(problem: Problem, seeds: [UInt64], warmup: Int, flushBytes: Int, inputs: InputRange? = nil, checked: [Int]? = nil) {
             self.problem = problem
             self.seeds = seeds
             self.warmup = warmup
             self.flushBytes = flushBytes
+            self.inputs = inputs
+            self.checked = checked
         }
 
         public var repetitions: Int { seeds.count - warmup }
@@ -41,10 +52,10 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
 
     public var checks: [Check]
     public var timing: Timing?
-    /// The float32 bit pattern written over outputs before every run (a quiet NaN with a payload no arithmetic
-    /// produces on the host; a GPU canonicalises NaNs it computes, so a computed NaN never looks like poison).
+    /// The float32 bit pattern written over outputs and their guard zones before every run. Plans from a policy draw
+    /// it per verification (`poison(seed:)`), so that no fixed pattern tells a kernel it is being checked.
     public var poison: UInt32
-    /// The pattern in the guard zone past every input during the first two runs of a check.
+    /// The pattern in the guard zone past every input during runs 1, 2 and 4 of a check (a NaN, drawn like the poison).
     public var guardPattern: UInt32
     /// Guard zone size: past every buffer, at least this many bytes or a quarter of the buffer.
     public var guardBytes: Int
@@ -64,6 +75,55 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         self.poison = poison
         self.guardPattern = guardPattern
         self.guardBytes = guardBytes
+    }
+
+    /// The poison of a verification whose first check is seeded `seed`, so that the recorded seeds replay it. One of
+    /// three kinds: a quiet NaN with a random payload and sign (never a NaN a device computes: not the canonical
+    /// 0x7FC00000, 0xFFC00000 or 0x7FFFFFFF), a finite sentinel far beyond any output (2⁶⁰ to 2¹⁰⁰), or a small finite
+    /// one (0.25 to 16). An element equal to a finite poison counts as unwritten only where the poison is not a
+    /// correct value there (`Comparison`).
+    public static func poison(seed: UInt64) -> UInt32 {
+        var generator = SplitMix64(seed: seed ^ 0x504F_4953_4F4E)
+        let bits = generator.next()
+        let sign = UInt32(truncatingIfNeeded: bits >> 63) << 31
+        let mantissa = UInt32(truncatingIfNeeded: bits) & 0x007F_FFFF
+        let exponent = UInt32(truncatingIfNeeded: bits >> 32)
+        switch (bits >> 40) % 3 {
+        case 0: return sign | 0x7FC0_0000 | nanPayload(mantissa)
+        case 1: return sign | (127 + 60 + exponent % 40) << 23 | mantissa
+        default: return sign | (127 - 2 + exponent % 6) << 23 | mantissa
+        }
+    }
+
+    /// The guard pattern past the inputs for a verification whose first check is seeded `seed`: a quiet NaN with a
+    /// random payload, so that the zeros of run 3 always differ from it.
+    public static func guardPattern(seed: UInt64) -> UInt32 {
+        var generator = SplitMix64(seed: seed ^ 0x4755_4152_44)
+        let bits = generator.next()
+        return UInt32(truncatingIfNeeded: bits >> 63) << 31 | 0x7FC0_0000 | nanPayload(UInt32(truncatingIfNeeded: bits))
+    }
+
+    /// 22 payload bits of a quiet NaN, neither all zero nor all one (the canonical NaNs of hosts and GPUs).
+    private static func nanPayload(_ bits: UInt32) -> UInt32 {
+        let payload = bits & 0x003F_FFFF
+        return payload == 0 || payload == 0x003F_FFFF ? 0xDEAD : payload
+    }
+
+    /// The seeds that rebuild this plan with `VerificationPolicy.plan(for:lastLevelCache:seeds:)`, poison, input ranges
+    /// and checked repetitions included: the checks' and the timing loop's first. Stored with the verification and
+    /// given in its verdict.
+    public var seeds: [UInt64] {
+        checks.map(\.seed) + (timing.map { [$0.seeds[0]] } ?? [])
+    }
+
+    /// The same plan with every input as generated and only the last timed repetition checked, for runners that
+    /// predate input ranges and checked repetitions (external commands).
+    public var withGeneratedInputs: ExecutionPlan {
+        var plan = self
+        for index in plan.checks.indices { plan.checks[index].inputs = nil }
+        plan.timing?.inputs = nil
+        plan.timing?.checked = nil
+        return plan
     }
 
     /// Guard zone length in elements for a buffer of `count` floats.
@@ -96,20 +156,75 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
     public static let quick = VerificationPolicy(checkCount: 3, warmup: 1, repetitions: 5, flushBytes: 4 << 20)
 
     /// The plan for one candidate, with fresh seeds: check i uses the candidate's shape when i is even and the ragged
-    /// variant when odd; timing uses the candidate's shape.
+    /// variant when odd; timing uses the candidate's shape; the poison and guard pattern come from the first seed,
+    /// each check's input range from its own seed (the first check's symmetric), the timing loop's from its first.
     public func plan(for problem: Problem, lastLevelCache: Bytes?, seeds: [UInt64]? = nil) -> ExecutionPlan {
         let count = max(2, checkCount)
         let seeds = seeds ?? freshSeeds(count + 1)
         let ragged = problem.ragged()
-        let checks = (0..<count).map { i in ExecutionPlan.Check(problem: i % 2 == 0 ? problem : ragged, seed: seeds[i]) }
+        let checks = (0..<count).map { i in
+            ExecutionPlan.Check(problem: i % 2 == 0 ? problem : ragged, seed: seeds[i], inputs: InputRange(seed: seeds[i], for: problem, symmetric: i == 0))
+        }
         var timing: ExecutionPlan.Timing?
         if timed {
             let base = seeds[count]
             var generator = SplitMix64(seed: base)
             let timingSeeds = [base] + (1..<(warmup + repetitions)).map { _ in generator.next() & seedMask }
             let flush = flushBytes ?? max(32 << 20, 2 * (lastLevelCache?.count ?? 0))
-            timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush)
+            // Up to 3 of the timed repetitions before the last, drawn from the timing seed.
+            var draw = SplitMix64(seed: base ^ 0x4348_4543_4B)
+            var candidates = Array(warmup..<(warmup + repetitions - 1))
+            var checked: [Int] = []
+            while checked.count < 3, !candidates.isEmpty {
+                checked.append(candidates.remove(at: Int(draw.next() % UInt64(candidates.count))))
+            }
+            timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush,
+                           inputs: InputRange(seed: base, for: problem, symmetric: false), checked: checked.sorted())
         }
-        return ExecutionPlan(checks: checks, timing: timing)
+        return ExecutionPlan(checks: checks, timing: timing, poison: ExecutionPlan.poison(seed: seeds[0]), guardPattern: ExecutionPlan.guardPattern(seed: seeds[0]))
+    }
+}
+
+/// Where the inputs of a check lie: each generated value x, uniform in [-1, 1), becomes `scale · x + offset`. Drawn per
+/// check so that a kernel cannot be right only on one range (an approximation valid near zero, a sign assumed): for a
+/// power of two 2^k, inputs in [-2^k, 2^k), [0, 2^k) or [-2^k, 0).
+/// Exact in float32, and within what each family's reference and tolerance support: elementwise chains keep |x| ≤ 1
+/// (a chain of `exp` overflows beyond), layernorm and rmsnorm stay symmetric (an offset is a mean that honest
+/// one-pass variances lose to cancellation).
+public struct InputRange: Hashable, Sendable, Codable {
+    public var scale: Double
+    public var offset: Double
+
+    public init(scale: Double, offset: Double) {
+        self.scale = scale
+        self.offset = offset
+    }
+
+    /// The range of a check seeded `seed`; `symmetric` keeps both signs (the first check, so that a kernel wrong on
+    /// one sign is always caught).
+    public init(seed: UInt64, for problem: Problem, symmetric: Bool) {
+        let (exponents, shifts): (ClosedRange<Int>, Bool) = switch problem {
+        case .gemm: (-4...4, true)
+        case .elementwise: (-4...0, true)
+        case let .rows(rows): rows.op == .layernorm || rows.op == .rmsnorm ? (-4...3, false) : (-4...3, true)
+        case .transpose, .copy: (-8...8, true)
+        }
+        var generator = SplitMix64(seed: seed ^ 0x494E_5055_5453)
+        let bits = generator.next()
+        let scale = Double(sign: .plus, exponent: exponents.lowerBound + Int(bits % UInt64(exponents.count)), significand: 1)
+        switch shifts && !symmetric ? (bits >> 32) % 3 : 0 {
+        case 1: self.init(scale: scale / 2, offset: scale / 2)
+        case 2: self.init(scale: scale / 2, offset: -scale / 2)
+        default: self.init(scale: scale, offset: 0)
+        }
+    }
+
+    public func apply(_ value: Float) -> Float {
+        Float(Double(value) * scale + offset)
+    }
+
+    /// "[-4, 4)", "[0, 0.5)".
+    public var text: String {
+        "[\(formatSignificant(offset - scale, digits: 6)), \(formatSignificant(offset + scale, digits: 6)))"
     }
 }

@@ -48,12 +48,15 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
         }
     }
 
+    /// Commands implement the protocol's inputs as generated (uniform in [-1, 1)), so the plan is sent and judged
+    /// without input ranges.
     public func run(_ request: RunRequest) async throws(VerifierError) -> RunOutcome {
         let start = monotonicSeconds()
         let device = try await describeDeviceCached()
+        let plan = request.plan.withGeneratedInputs
         let observations: Observations
         do throws(VerifierError) {
-            let data = try exchange(ExternalRequest(kind: .run, candidate: request.candidate, plan: request.plan))
+            let data = try exchange(ExternalRequest(kind: .run, candidate: request.candidate, plan: plan))
             guard let decoded = try? JSONDecoder().decode(Observations.self, from: data) else {
                 throw VerifierError(.runner, "\(name) answered with something that is not observations", cause: Self.excerpt(data))
             }
@@ -62,7 +65,7 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
             let judgement = Judgement(verdict: .notRun, reason: .runnerFailed, message: "\(error.message)\(error.cause.map { " (\($0))" } ?? "")")
             return RunOutcome(device: device, judgement: judgement, elapsed: monotonicSeconds() - start)
         }
-        let judgement = Judge(limits: request.limits).judge(request.candidate, plan: request.plan, observations: observations)
+        let judgement = Judge(limits: request.limits).judge(request.candidate, plan: plan, observations: observations)
         return RunOutcome(device: observations.device, judgement: judgement, elapsed: monotonicSeconds() - start)
     }
 

@@ -61,7 +61,8 @@ public struct CheckObservation: Hashable, Sendable, Codable {
     public var outputs: [String: FloatArray]
     /// Digests of each run's outputs, runs 1 to 4.
     public var outputDigests: [[String: String]]
-    /// Runs 2 to 4 in full, only for candidates declared nondeterministic (compared within tolerance).
+    /// Runs 2 to 4 in full, required for candidates declared nondeterministic: each is judged against the reference
+    /// as run 1 is (missing, the runner failed).
     public var repeatOutputs: [[String: FloatArray]]?
     /// Digests of the inputs after the four runs.
     public var inputDigests: [String: String]
@@ -95,16 +96,34 @@ public struct TimingObservation: Hashable, Sendable, Codable {
     public var flushBytes: Int
     /// The outputs after the last repetition, by buffer name.
     public var outputs: [String: FloatArray]
+    /// The outputs after each repetition the plan's `checked` names.
+    public var checkedOutputs: [CheckedRepetition]?
     /// Set when a launch failed inside the loop.
     public var launchError: String?
 
-    public init(device: [Double], host: [Double], warmup: Int, flushBytes: Int, outputs: [String: FloatArray], launchError: String? = nil) {
+    public init(
+        device: [Double], host: [Double], warmup: Int, flushBytes: Int, outputs: [String: FloatArray],
+        checkedOutputs: [CheckedRepetition]? = nil, launchError: String? = nil
+    ) {
         self.device = device
         self.host = host
         self.warmup = warmup
         self.flushBytes = flushBytes
         self.outputs = outputs
+        self.checkedOutputs = checkedOutputs
         self.launchError = launchError
+    }
+}
+
+/// The outputs after one timed repetition.
+public struct CheckedRepetition: Hashable, Sendable, Codable {
+    /// Index into the plan's timing seeds.
+    public var repetition: Int
+    public var outputs: [String: FloatArray]
+
+    public init(repetition: Int, outputs: [String: FloatArray]) {
+        self.repetition = repetition
+        self.outputs = outputs
     }
 }
 

@@ -125,7 +125,7 @@ public struct VerificationRecord: Hashable, Sendable, Codable {
         self.machine = machine
         self.device = device
         self.runner = runner
-        seeds = (plan?.checks.map(\.seed) ?? []) + (plan?.timing.map { [$0.seeds[0]] } ?? [])
+        seeds = plan?.seeds ?? []
         samples = []
         hostSamples = []
         self.verdict = verdict
