@@ -30,7 +30,7 @@ struct LoopCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Hardware runs allowed.") var budget = 5
     @Option(help: "Machine model (name or file); default: the device's calibration or its draft.") var machine: String?
     @Option(help: "URL of a remote runner (kernelcast runner serve).") var runner: String?
-    @Option(help: "Shared token of the remote runner (default: $KERNELCAST_RUNNER_TOKEN).") var token: String?
+    @OptionGroup var token: RunnerTokenOption
     @Option(name: .customLong("runner-command"), help: "External command that speaks the runner protocol (docs/verifier.md).")
     var runnerCommand: String?
     @Option(name: .customLong("runner-timeout"), parsing: .unconditional, help: "Seconds one candidate may take on a remote or external runner.")
@@ -53,8 +53,8 @@ struct LoopCommand: AsyncParsableCommand {
         guard [runner != nil, runnerCommand != nil].filter({ $0 }).count <= 1 else {
             throw ValidationError("choose one of --runner and --runner-command")
         }
-        if runner != nil, (token ?? ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"]) == nil {
-            throw ValidationError("--runner needs the runner's shared token: pass --token or set KERNELCAST_RUNNER_TOKEN")
+        if runner != nil, try token.resolve() == nil {
+            throw ValidationError("--runner needs the runner's shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN")
         }
         if device != nil && (runner != nil || runnerCommand != nil) {
             throw ValidationError("--device chooses the in-process runner's device; a remote or external runner chooses its own")
@@ -92,7 +92,7 @@ struct LoopCommand: AsyncParsableCommand {
         let candidateRunner: any CandidateRunner
         let materialize: Bool
         if let runner {
-            candidateRunner = try RemoteRunner(url: runner, token: token ?? ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"] ?? "",
+            candidateRunner = try RemoteRunner(url: runner, token: try token.resolve() ?? "",
                                                timeout: runnerTimeout)
             materialize = true
         } else if let runnerCommand {

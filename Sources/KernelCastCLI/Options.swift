@@ -41,6 +41,24 @@ struct MachineOptions: ParsableArguments {
     }
 }
 
+/// The remote runner's shared token: from `--token-file` or $KERNELCAST_RUNNER_TOKEN, never the command line,
+/// where every user of the host can read it (`ps`).
+struct RunnerTokenOption: ParsableArguments {
+    @Option(name: .customLong("token-file"), help: "File holding the remote runner's shared token (default: $KERNELCAST_RUNNER_TOKEN).")
+    var file: String?
+
+    /// The token, or nil when neither the file nor the environment gives one.
+    func resolve() throws -> String? {
+        if let file {
+            let token = try TextFile.read(file).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw ValidationError("\(file) holds no token; write the shared token into it") }
+            return token
+        }
+        let value = ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"]
+        return value?.isEmpty == false ? value : nil
+    }
+}
+
 /// The widest a table is printed unless the command is asked for `--wide`: a terminal or a review pane shows it whole.
 let tableWidth = 120
 

@@ -11,9 +11,9 @@ struct RunnerCommand: AsyncParsableCommand {
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Expose the in-process runner over HTTP (loopback unless --bind says otherwise; a shared token is required).",
-            discussion: "Clients run `kernelcast verify INPUT --runner http://HOST:PORT --token TOKEN --machine NAME`.")
+            discussion: "Clients run `kernelcast verify INPUT --runner http://HOST:PORT --token-file FILE --machine NAME`.")
         @Option(help: "Address and port to listen on; 0.0.0.0:PORT listens on every interface.") var bind = "127.0.0.1:8765"
-        @Option(help: "Shared token clients must send (default: $KERNELCAST_RUNNER_TOKEN).") var token: String?
+        @OptionGroup var token: RunnerTokenOption
         @Option(help: "OpenCL device: opencl:P:D, opencl:N or part of its name.") var device = "opencl:0"
 
         func run() throws {
@@ -21,8 +21,8 @@ struct RunnerCommand: AsyncParsableCommand {
             guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
                 throw ValidationError("--bind takes ADDRESS:PORT, such as 127.0.0.1:8765")
             }
-            guard let token = token ?? ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"], !token.isEmpty else {
-                throw ValidationError("the runner needs a shared token: pass --token TOKEN or set KERNELCAST_RUNNER_TOKEN")
+            guard let token = try token.resolve() else {
+                throw ValidationError("the runner needs a shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN")
             }
             let runner = try InProcessRunner(selector: device)
             let service = try RunnerService(runner: runner, token: token, host: String(parts[0]), port: port)

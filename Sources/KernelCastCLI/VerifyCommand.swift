@@ -26,7 +26,7 @@ struct VerifyCommand: AsyncParsableCommand {
         INPUT is a candidate space, a plan (kernelcast plan --output plan.json), a candidate with its own source, or a \
         list file (.txt). Candidates already verified on this machine and device are skipped, so rerunning the same \
         command resumes. Runners: in-process OpenCL (--device), a remote `kernelcast runner serve` (--runner URL \
-        --token T), or an external command (--runner-command).
+        --token-file FILE), or an external command (--runner-command).
         """)
 
     @OptionGroup var machines: MachineOptions
@@ -36,7 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var device: String?
     @Option(help: "Machine model (name or file) whose peak rates bound the times.") var machine: String
     @Option(help: "URL of a remote runner (kernelcast runner serve).") var runner: String?
-    @Option(help: "Shared token of the remote runner (default: $KERNELCAST_RUNNER_TOKEN).") var token: String?
+    @OptionGroup var token: RunnerTokenOption
     @Option(name: .customLong("runner-command"), help: "External command that speaks the runner protocol (docs/verifier.md).")
     var runnerCommand: String?
     @Flag(help: "Run each candidate in a child process (kernelcast runner exec), so a kernel that hangs or crashes costs one candidate.")
@@ -60,21 +60,15 @@ struct VerifyCommand: AsyncParsableCommand {
         if let flushBytes, flushBytes < 0 { throw ValidationError("--flush-bytes must be at least 0") }
         let runners = [runner != nil, runnerCommand != nil, isolate].filter { $0 }.count
         guard runners <= 1 else { throw ValidationError("choose one of --runner, --runner-command and --isolate") }
-        if runner != nil, resolvedToken == nil {
-            throw ValidationError("--runner needs the runner's shared token: pass --token or set KERNELCAST_RUNNER_TOKEN")
+        if runner != nil, try token.resolve() == nil {
+            throw ValidationError("--runner needs the runner's shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN")
         }
-    }
-
-    var resolvedToken: String? {
-        let value = token ?? ProcessInfo.processInfo.environment["KERNELCAST_RUNNER_TOKEN"]
-        return value?.isEmpty == false ? value : nil
     }
 
     func run() async throws {
         let machineModel = try machines.machine(machine)
         let limits = PhysicalLimits(machine: machineModel)
-        let setup: (runner: any CandidateRunner, loaded: VerifyInput.Loaded, store: VerificationStore)
-        setup = try prepare()
+        let setup = try prepare()
         let policy = VerificationPolicy(checkCount: checks, warmup: warmup, repetitions: repetitions, flushBytes: flushBytes)
         let options = BatchOptions(machine: machineModel.name, limits: limits, policy: policy, limit: limit, force: force)
         let progress: any VerificationProgress = format == .json ? SilentProgress() : TerminalProgress()
@@ -98,7 +92,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let candidateRunner: any CandidateRunner
         var materialize = true
         if let runner {
-            candidateRunner = try RemoteRunner(url: runner, token: resolvedToken ?? "", timeout: runnerTimeout)
+            candidateRunner = try RemoteRunner(url: runner, token: try token.resolve() ?? "", timeout: runnerTimeout)
         } else if let runnerCommand {
             candidateRunner = try ExternalCommandRunner(command: runnerCommand.split(separator: " ").map(String.init), timeout: runnerTimeout)
             materialize = false

@@ -37,7 +37,7 @@ extension DeviceSuites {
         @Test func userErrorsAreSentences() throws {
             let noToken = try ChildProcess(["runner", "serve", "--bind", "127.0.0.1:0"], environment: ["KERNELCAST_RUNNER_TOKEN": ""])
             #expect(noToken.finish() != 0)
-            #expect(noToken.standardError.contains("error: the runner needs a shared token: pass --token TOKEN or set KERNELCAST_RUNNER_TOKEN"))
+            #expect(noToken.standardError.contains("error: the runner needs a shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN"))
 
             let missing = try ChildProcess(["verify", "no-such-file.yaml", "--machine", Self.machine, "--store", "/tmp/kc-unused.sqlite"])
             #expect(missing.finish() == 1)
@@ -45,7 +45,7 @@ extension DeviceSuites {
 
             let remoteWithoutToken = try ChildProcess(["verify", "x.yaml", "--machine", Self.machine, "--runner", "http://127.0.0.1:9"], environment: ["KERNELCAST_RUNNER_TOKEN": ""])
             #expect(remoteWithoutToken.finish() != 0)
-            #expect(remoteWithoutToken.standardError.contains("--runner needs the runner's shared token: pass --token or set KERNELCAST_RUNNER_TOKEN"))
+            #expect(remoteWithoutToken.standardError.contains("--runner needs the runner's shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN"))
         }
     }
 }

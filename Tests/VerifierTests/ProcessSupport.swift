@@ -96,7 +96,7 @@ final class RunnerServer: @unchecked Sendable {
     let url: String
 
     init(token: String) throws {
-        child = try ChildProcess(["runner", "serve", "--bind", "127.0.0.1:0", "--token", token, "--device", "opencl:0"])
+        child = try ChildProcess(["runner", "serve", "--bind", "127.0.0.1:0", "--device", "opencl:0"], environment: ["KERNELCAST_RUNNER_TOKEN": token])
         guard child.wait(timeout: 60, until: { $0.contains { $0.contains("listening on http://") } }),
               let line = child.output.first(where: { $0.contains("listening on http://") }),
               let start = line.range(of: "http://"), let end = line[start.lowerBound...].firstIndex(of: " ") else {

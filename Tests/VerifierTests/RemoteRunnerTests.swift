@@ -31,7 +31,7 @@ final class KillOnStart: VerificationProgress, @unchecked Sendable {
 extension DeviceSuites {
     /// `kernelcast runner serve` as a child process on 127.0.0.1, driven through URLSession.
     @Suite(.serialized) struct RemoteRunnerTests {
-        static let token = "t0ken-\(UUID().uuidString.prefix(6))"
+        static let token = "t0ken-\(UUID().uuidString.prefix(13))"
 
         static func entries() throws -> [BatchEntry] {
             var list = [
@@ -123,5 +123,70 @@ extension DeviceSuites {
             #expect(latest.count == 6)
             #expect(latest.values.filter { $0 == .notRun }.isEmpty)
         }
+    }
+}
+
+/// Abuse on loopback: the runner refuses before reading, caps its connections and keeps answering.
+extension DeviceSuites.RemoteRunnerTests {
+    /// A connected loopback socket to the runner at `url` (http://127.0.0.1:PORT), with a receive timeout so that a
+    /// server that never answers fails the test instead of hanging it.
+    static func connect(_ url: String) throws -> Int32 {
+        let port = UInt16(url.split(separator: ":").last.flatMap { Int($0) } ?? 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(port.bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw NSError(domain: "connect", code: Int(errno)) }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// Sends `text` and reads the answer until the server closes the connection.
+    static func exchange(_ fd: Int32, _ text: String) -> String {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var answer = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count <= 0 { break }
+            answer.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    @Test func aBodyIsNotReadBeforeTheTokenIsChecked() async throws {
+        let server = try RunnerServer(token: Self.token)
+        defer { server.kill() }
+        // 60 MiB announced, none sent: a server that read the body first would wait for it.
+        let fd = try Self.connect(server.url)
+        defer { close(fd) }
+        let answer = Self.exchange(fd, "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 62914560\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 401"), "\(answer)")
+        #expect(answer.contains("missing token"))
+    }
+
+    @Test func connectionsPastTheCapAreTurnedAwayAndTheRunnerStillServes() async throws {
+        let server = try RunnerServer(token: Self.token)
+        defer { server.kill() }
+        let idle = try (0..<32).map { _ in try Self.connect(server.url) }
+        let extra = try Self.connect(server.url)
+        let answer = Self.exchange(extra, "GET /v1/device HTTP/1.1\r\nHost: x\r\n\r\n")
+        close(extra)
+        #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer)")
+        for fd in idle { close(fd) }
+        let runner = try RemoteRunner(url: server.url, token: Self.token, retries: 5, backoff: 0.2)
+        #expect(try await runner.describeDevice().id == "opencl:0:0")
+    }
+
+    @Test func aShortTokenIsRefusedAtStart() throws {
+        let child = try ChildProcess(["runner", "serve", "--bind", "127.0.0.1:0"], environment: ["KERNELCAST_RUNNER_TOKEN": "short"])
+        #expect(child.finish() == 1)
+        #expect(child.standardError.contains("the runner's token has 5 characters; it needs at least 16"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,19 +52,28 @@ public struct HTTPResponse: Error, Sendable {
 /// `Content-Length`, each connection on its own thread. Enough for the remote runner; not a general web server.
 public final class HTTPServer: @unchecked Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+    /// Looks at a request's headers before its body is read: a response refuses it there.
+    public typealias Gate = @Sendable (_ headers: [String: String]) -> HTTPResponse?
 
     public let host: String
     public private(set) var port: Int
     private let handler: Handler
+    private let gate: Gate?
     private var listener: Int32 = -1
     /// Largest request body accepted (candidates carry source text, not data).
     public var maximumBody = 64 << 20
-    /// Seconds a client may take to send its request.
+    /// Seconds a client may wait between two packets of its request.
     public var readTimeout = 60
+    /// Seconds a client may take to send its whole request, however it trickles.
+    public var requestDeadline = 120.0
+    /// Connections served at once; one more is answered 503 at once, so idle sockets cannot pile up threads.
+    public var maximumConnections = 32
+    private let connections = Mutex(0)
 
-    public init(host: String, port: Int, handler: @escaping Handler) {
+    public init(host: String, port: Int, gate: Gate? = nil, handler: @escaping Handler) {
         self.host = host
         self.port = port
+        self.gate = gate
         self.handler = handler
     }
 
@@ -110,8 +120,19 @@ public final class HTTPServer: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
+            let admitted = connections.withLock { count in
+                guard count < maximumConnections else { return false }
+                count += 1
+                return true
+            }
+            guard admitted else {
+                write(connection, .error(503, "the runner serves \(maximumConnections) connections at once; try again"))
+                close(connection)
+                continue
+            }
             Thread.detachNewThread { [self] in
                 self.handle(connection)
+                connections.withLock { $0 -= 1 }
             }
         }
     }
@@ -142,9 +163,10 @@ public final class HTTPServer: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let separator: [UInt8] = [13, 10, 13, 10]
         var headerEnd: Int?
+        let deadline = Date().addingTimeInterval(requestDeadline)
         while headerEnd == nil {
             let count = recv(fd, &chunk, chunk.count, 0)
-            if count <= 0 { return .failure(.error(408, "the request did not arrive in time")) }
+            if count <= 0 || Date() > deadline { return .failure(.error(408, "the request did not arrive in time")) }
             buffer.append(contentsOf: chunk[0..<count])
             if let range = Self.find(separator, in: buffer) { headerEnd = range }
             if buffer.count > 1 << 20, headerEnd == nil { return .failure(.error(413, "request headers over 1 MiB")) }
@@ -161,6 +183,8 @@ public final class HTTPServer: @unchecked Sendable {
         let length = Int(headers["content-length"] ?? "0") ?? -1
         guard length >= 0 else { return .failure(.error(400, "bad Content-Length")) }
         guard length <= maximumBody else { return .failure(.error(413, "request body of \(length) bytes exceeds \(maximumBody)")) }
+        // Rule: who may send a body is decided before a byte of it is read.
+        if let refusal = gate?(headers) { return .failure(refusal) }
         if headers["expect"]?.lowercased() == "100-continue" {
             let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
             _ = continueLine.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -168,7 +192,9 @@ public final class HTTPServer: @unchecked Sendable {
         var body = Array(buffer[(headerEnd! + 4)...])
         while body.count < length {
             let count = recv(fd, &chunk, min(chunk.count, length - body.count), 0)
-            if count <= 0 { return .failure(.error(408, "the request body stopped after \(body.count) of \(length) bytes")) }
+            if count <= 0 || Date() > deadline {
+                return .failure(.error(408, "the request body stopped after \(body.count) of \(length) bytes"))
+            }
             body.append(contentsOf: chunk[0..<count])
         }
         return .success(HTTPRequest(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: Data(body.prefix(length))))

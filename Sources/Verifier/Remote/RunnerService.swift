@@ -11,13 +11,21 @@ public final class RunnerService: @unchecked Sendable {
     private let token: String
     public let server: HTTPServer
 
+    /// Shortest token accepted: one a client cannot guess in the time a runner is up (16 hex digits are 64 bits).
+    public static let minimumTokenLength = 16
+
     /// A service on `host:port` (port 0 picks a free one); bound when `bind()` is called.
     public init(runner: InProcessRunner, token: String, host: String = "127.0.0.1", port: Int = 0) throws(VerifierError) {
-        guard !token.isEmpty else { throw VerifierError(.unauthorized, "the runner needs a shared token: pass --token TOKEN (the client passes the same)") }
+        guard token.count >= Self.minimumTokenLength else {
+            throw VerifierError(.unauthorized, "the runner's token has \(token.count) characters; it needs at least \(Self.minimumTokenLength) (e.g. openssl rand -hex 16 > token)")
+        }
         self.runner = runner
         self.token = token
         let box = ServiceBox()
-        server = HTTPServer(host: host, port: port) { request in
+        server = HTTPServer(host: host, port: port, gate: { headers in
+            guard let service = box.service else { return .error(503, "the runner is shutting down") }
+            return service.refusal(headers)
+        }) { request in
             box.service?.respond(request) ?? .error(500, "the runner is shutting down")
         }
         box.service = self
@@ -31,14 +39,19 @@ public final class RunnerService: @unchecked Sendable {
     public var url: String { "http://\(server.host):\(server.port)" }
     public func serve() { server.serve() }
 
-    func respond(_ request: HTTPRequest) -> HTTPResponse {
-        // Shared token: a missing or wrong token is refused before anything else is read.
-        guard let authorization = request.headers["authorization"], authorization.hasPrefix("Bearer ") else {
-            return .error(401, "missing token: send Authorization: Bearer TOKEN (kernelcast verify --token TOKEN)")
+    /// Shared token: a missing or wrong token is refused from the headers, before the body is read.
+    func refusal(_ headers: [String: String]) -> HTTPResponse? {
+        guard let authorization = headers["authorization"], authorization.hasPrefix("Bearer ") else {
+            return .error(401, "missing token: send Authorization: Bearer TOKEN (kernelcast verify --token-file FILE)")
         }
         guard Self.constantTimeEqual(String(authorization.dropFirst("Bearer ".count)), token) else {
             return .error(401, "wrong token")
         }
+        return nil
+    }
+
+    func respond(_ request: HTTPRequest) -> HTTPResponse {
+        if let refusal = refusal(request.headers) { return refusal }
         let encoder = JSONEncoder()
         switch (request.method, request.path) {
         case ("GET", "/v1/device"):
