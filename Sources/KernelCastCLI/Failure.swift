@@ -44,7 +44,7 @@ enum Failure {
     static func code(for error: any Error) -> Int32 {
         switch error {
         case is DeviceError: runtime
-        case let error as VerifierError: [.device, .runner, .store].contains(error.code) ? runtime : badInput
+        case let error as VerifierError: [.device, .runner, .crashed, .store].contains(error.code) ? runtime : badInput
         case let error as StoreError: [.query, .migration].contains(error.code) ? runtime : badInput
         case let error as ServiceError: error.code == .failed ? runtime : badInput
         case let error as CalibrationError:

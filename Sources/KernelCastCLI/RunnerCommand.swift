@@ -15,6 +15,14 @@ struct RunnerCommand: AsyncParsableCommand {
         @Option(help: "Address and port to listen on; 0.0.0.0:PORT listens on every interface.") var bind = "127.0.0.1:8765"
         @OptionGroup var token: RunnerTokenOption
         @Option(help: "OpenCL device: opencl:P:D, opencl:N or part of its name.") var device = "opencl:0"
+        @Option(name: .customLong("candidate-timeout"), parsing: .unconditional, help: "Seconds one candidate's child process may run before it is killed.")
+        var candidateTimeout: Double = 600
+        @Flag(name: .customLong("in-process"), help: "Run candidates in this process (faster; a crashing or hanging kernel takes the runner down).")
+        var inProcess = false
+
+        func validate() throws {
+            guard candidateTimeout > 0 else { throw ValidationError("--candidate-timeout must be above 0 seconds") }
+        }
 
         func run() throws {
             let parts = bind.split(separator: ":")
@@ -25,7 +33,10 @@ struct RunnerCommand: AsyncParsableCommand {
                 throw ValidationError("the runner needs a shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN")
             }
             let runner = try InProcessRunner(selector: device)
-            let service = try RunnerService(runner: runner, token: token, host: String(parts[0]), port: port)
+            // Rule: untrusted kernels run in a child with a deadline, where they can only hurt themselves.
+            let isolation = inProcess ? nil : try ExternalCommandRunner(
+                command: [currentExecutable(), "runner", "exec", "--device", device], timeout: candidateTimeout, isolating: true)
+            let service = try RunnerService(runner: runner, isolation: isolation, token: token, host: String(parts[0]), port: port)
             try service.bind()
             let info = runner.executor.description
             FileHandle.standardOutput.write(Data("kernelcast runner listening on \(service.url) for \(info.name) (\(info.id), driver \(info.driver))\n".utf8))

@@ -98,7 +98,7 @@ struct VerifyCommand: AsyncParsableCommand {
             materialize = false
         } else if isolate {
             candidateRunner = try ExternalCommandRunner(
-                command: [currentExecutable(), "runner", "exec", "--device", device ?? "opencl:0"], timeout: runnerTimeout)
+                command: [currentExecutable(), "runner", "exec", "--device", device ?? "opencl:0"], timeout: runnerTimeout, isolating: true)
         } else {
             candidateRunner = try InProcessRunner(selector: device ?? "opencl:0")
         }

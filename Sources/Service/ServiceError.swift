@@ -68,7 +68,7 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible {
     static func verifier(_ error: VerifierError) -> ServiceError {
         let code: Code = switch error.code {
         case .format, .expression, .unsupported: .badRequest
-        case .device, .runner, .unauthorized, .store: .failed
+        case .device, .runner, .crashed, .unauthorized, .store: .failed
         }
         return ServiceError(code, error.description, remedy: "see docs/verifier.md")
     }

@@ -16,6 +16,8 @@ public struct VerifierError: Error, Hashable, Sendable, CustomStringConvertible 
         case device
         /// The remote runner or an external command could not be reached, timed out or answered nonsense.
         case runner
+        /// A child process running a candidate died of a signal or passed its deadline.
+        case crashed
         /// The runner answered 401: the shared token is missing or wrong.
         case unauthorized
         /// The store could not be opened or written.

@@ -70,3 +70,35 @@ extension DeviceSuites.ExternalRunnerTests {
         #expect(outcome.judgement.reason == .unwrittenOutput, "\(outcome.judgement.message)")
     }
 }
+
+/// Candidates that take their process down, isolated in kernelcast's own child: each costs its own verdict.
+extension DeviceSuites.ExternalRunnerTests {
+    @Test func aCrashOrAHangIsTheCandidatesVerdictAndTheNextCandidateRuns() async throws {
+        let runner = try ExternalCommandRunner(command: [kernelcastExecutable(), "runner", "exec", "--device", "opencl:0"], timeout: 20, isolating: true)
+        for file in ["crashes.yaml", "hangs.yaml", "honest_naive_sgemm.yaml"] {
+            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent(file).path)
+            let plan = VerificationPolicy.quick.plan(for: candidate.problem, lastLevelCache: nil)
+            let outcome = try await runner.run(RunRequest(candidate: candidate, plan: plan, limits: TestDevice.generousLimits))
+            if file == "honest_naive_sgemm.yaml" {
+                #expect(outcome.judgement.verdict == .pass, "\(file): \(outcome.judgement.message)")
+            } else {
+                #expect(outcome.judgement.verdict == .reject, "\(file): \(outcome.judgement.message)")
+                #expect(outcome.judgement.reason == .crashed, "\(file): \(outcome.judgement.message)")
+            }
+        }
+    }
+}
+
+extension DeviceSuites.RemoteRunnerTests {
+    /// The runner isolates candidates by default: a crashing kernel is a verdict, and the runner answers the next.
+    @Test func aCrashingKernelDoesNotTakeTheRunnerDown() async throws {
+        let server = try RunnerServer(token: Self.token)
+        defer { server.kill() }
+        let runner = try RemoteRunner(url: server.url, token: Self.token, retries: 0)
+        let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("crashes.yaml").path)
+        let plan = VerificationPolicy.quick.plan(for: candidate.problem, lastLevelCache: nil)
+        let outcome = try await runner.run(RunRequest(candidate: candidate, plan: plan, limits: TestDevice.generousLimits))
+        #expect(outcome.judgement.reason == .crashed, "\(outcome.judgement.message)")
+        #expect(try await runner.describeDevice().id == "opencl:0:0")
+    }
+}

@@ -29,6 +29,7 @@ public enum Reason: String, Hashable, Sendable, Codable, CaseIterable {
     case timerInconsistent = "timer_inconsistent"
     case impossiblyFast = "impossibly_fast"
     case runnerFailed = "runner_failed"
+    case crashed
 
     /// The rule, in words, as `verify --explain` and docs/verifier.md print it.
     public var rule: String {
@@ -52,6 +53,7 @@ public enum Reason: String, Hashable, Sendable, Codable, CaseIterable {
         case .timerInconsistent: "device timestamps disagree with the host's wall clock"
         case .impossiblyFast: "the median time is below the machine's physical lower bound (bytes / peak bandwidth, FLOPs / peak rate)"
         case .runnerFailed: "the runner died, timed out or could not be reached"
+        case .crashed: "the candidate took down the child process that ran it (a signal, an abort in the driver) or kept it past its deadline"
         }
     }
 }

@@ -5,21 +5,26 @@ import Foundation
 /// Routes (JSON bodies; every request must carry `Authorization: Bearer TOKEN`, else 401):
 /// - `GET /v1/device` returns the `DeviceDescription` of the device candidates run on;
 /// - `POST /v1/verify` takes a `RunRequest` (candidate, plan, limits), runs and judges it here, returns a `RunOutcome`.
-/// Requests are served one candidate at a time (one device); a second waits for the first.
+/// Requests are served one candidate at a time (one device); a second waits for the first. With `isolation`, each
+/// candidate runs in a child process (`kernelcast runner exec`) with a deadline: a kernel that crashes or hangs
+/// costs its own verdict (`crashed`), and the service answers the next request.
 public final class RunnerService: @unchecked Sendable {
     public let runner: InProcessRunner
+    private let isolation: ExternalCommandRunner?
     private let token: String
     public let server: HTTPServer
+    private let oneAtATime = NSLock()
 
     /// Shortest token accepted: one a client cannot guess in the time a runner is up (16 hex digits are 64 bits).
     public static let minimumTokenLength = 16
 
     /// A service on `host:port` (port 0 picks a free one); bound when `bind()` is called.
-    public init(runner: InProcessRunner, token: String, host: String = "127.0.0.1", port: Int = 0) throws(VerifierError) {
+    public init(runner: InProcessRunner, isolation: ExternalCommandRunner? = nil, token: String, host: String = "127.0.0.1", port: Int = 0) throws(VerifierError) {
         guard token.count >= Self.minimumTokenLength else {
             throw VerifierError(.unauthorized, "the runner's token has \(token.count) characters; it needs at least \(Self.minimumTokenLength) (e.g. openssl rand -hex 16 > token)")
         }
         self.runner = runner
+        self.isolation = isolation
         self.token = token
         let box = ServiceBox()
         server = HTTPServer(host: host, port: port, gate: { headers in
@@ -64,13 +69,36 @@ public final class RunnerService: @unchecked Sendable {
             } catch {
                 return .error(400, "the body is not a run request: \(error)")
             }
-            let outcome = runner.runSynchronously(runRequest)
-            return HTTPResponse(status: 200, body: (try? encoder.encode(outcome)) ?? Data())
+            oneAtATime.lock()
+            defer { oneAtATime.unlock() }
+            let outcome: Result<RunOutcome, VerifierError>
+            if let isolation {
+                outcome = Self.waitFor { () async throws(VerifierError) -> RunOutcome in try await isolation.run(runRequest) }
+            } else {
+                outcome = .success(runner.runSynchronously(runRequest))
+            }
+            switch outcome {
+            case let .success(outcome): return HTTPResponse(status: 200, body: (try? encoder.encode(outcome)) ?? Data())
+            case let .failure(error): return .error(500, error.description)
+            }
         case (_, "/v1/device"), (_, "/v1/verify"):
             return .error(405, "\(request.method) is not allowed on \(request.path)")
         default:
             return .error(404, "no route \(request.path); the runner serves GET /v1/device and POST /v1/verify")
         }
+    }
+
+    /// The result of async work, waited for on this connection's own thread.
+    static func waitFor(_ work: @escaping @Sendable () async throws(VerifierError) -> RunOutcome) -> Result<RunOutcome, VerifierError> {
+        final class Box: @unchecked Sendable { var result: Result<RunOutcome, VerifierError>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do throws(VerifierError) { box.result = .success(try await work()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return box.result!
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -29,12 +29,17 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
     /// Seconds one request may take before the command is killed.
     public let timeout: Double
     public let environment: [String: String]?
+    /// The command is kernelcast's own `runner exec`, isolating a candidate in a child process: it takes the whole
+    /// plan (input ranges, unannounced checked repetitions), and a child killed by a signal or its deadline is the
+    /// candidate's doing (`crashed`), not the runner's.
+    public let isolating: Bool
 
-    public init(command: [String], timeout: Double = 1800, environment: [String: String]? = nil) throws(VerifierError) {
+    public init(command: [String], timeout: Double = 1800, environment: [String: String]? = nil, isolating: Bool = false) throws(VerifierError) {
         guard !command.isEmpty else { throw VerifierError(.runner, "the external runner command is empty") }
         self.command = command
         self.timeout = timeout
         self.environment = environment
+        self.isolating = isolating
     }
 
     public var name: String { "command: " + command.joined(separator: " ") }
@@ -48,12 +53,12 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
         }
     }
 
-    /// Commands implement the protocol's inputs as generated (uniform in [-1, 1)), so the plan is sent and judged
-    /// without input ranges.
+    /// Other commands implement the protocol's inputs as generated (uniform in [-1, 1)), so the plan is sent and
+    /// judged without input ranges; kernelcast's own child takes it whole.
     public func run(_ request: RunRequest) async throws(VerifierError) -> RunOutcome {
         let start = monotonicSeconds()
         let device = try await describeDeviceCached()
-        let plan = request.plan.withGeneratedInputs
+        let plan = isolating ? request.plan : request.plan.withGeneratedInputs
         let observations: Observations
         do throws(VerifierError) {
             let data = try exchange(ExternalRequest(kind: .run, candidate: request.candidate, plan: plan))
@@ -62,7 +67,11 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
             }
             observations = decoded
         } catch {
-            let judgement = Judgement(verdict: .notRun, reason: .runnerFailed, message: "\(error.message)\(error.cause.map { " (\($0))" } ?? "")")
+            let message = "\(error.message)\(error.cause.map { " (\($0))" } ?? "")"
+            // Rule: kernelcast's own child dies only of what it ran; another command's death says nothing of it.
+            let judgement = isolating && error.code == .crashed
+                ? Judgement(verdict: .reject, reason: .crashed, message: message)
+                : Judgement(verdict: .notRun, reason: .runnerFailed, message: message)
             return RunOutcome(device: device, judgement: judgement, elapsed: monotonicSeconds() - start)
         }
         let judgement = Judge(limits: request.limits).judge(request.candidate, plan: plan, observations: observations)
@@ -116,13 +125,13 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
             usleep(500_000)
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
-            throw VerifierError(.runner, "\(name) took more than \(Int(timeout)) s and was stopped")
+            throw VerifierError(.crashed, "\(name) took more than \(Int(timeout)) s and was stopped")
         }
         process.waitUntilExit()
         while !collector.finished(reader, errorReader) { usleep(1000) }
         let status = process.terminationStatus
         if process.terminationReason == .uncaughtSignal {
-            throw VerifierError(.runner, "\(name) died with signal \(status)", cause: Self.excerpt(collector.errors))
+            throw VerifierError(.crashed, "\(name) died with signal \(status)", cause: Self.excerpt(collector.errors))
         }
         guard status == 0 else {
             throw VerifierError(.runner, "\(name) exited with status \(status)", cause: Self.excerpt(collector.errors.isEmpty ? collector.output : collector.errors))
