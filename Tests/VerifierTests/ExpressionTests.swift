@@ -14,6 +14,12 @@ import Testing
     @Test(arguments: [
         ("ceil_div(N, 64", "expected \")\" at column 15"), ("M +", "expected a number, a name or \"(\""), ("M $ 2", "unexpected \"$\""),
         ("Q * 2", "unknown name \"Q\"; known: K, M, N"), ("floor(N)", "unknown function \"floor\""), ("N / (M - M)", "division by zero"),
+        // Bounded work: a deep or long expression is refused where it is read, an overflow where it is computed.
+        (String(repeating: "(", count: 100_000) + "N" + String(repeating: ")", count: 100_000), "an expression of 200001 characters; at most 1000"),
+        (String(repeating: "(", count: 65) + "N" + String(repeating: ")", count: 65), "nesting deeper than 64 levels"),
+        (String(repeating: "-", count: 65) + "N", "nesting deeper than 64 levels"),
+        ("4611686018427387904 * 4", "does not fit a 64-bit integer"), ("round_up(9223372036854775807, 2)", "does not fit a 64-bit integer"),
+        ("-9223372036854775807 - 2", "does not fit a 64-bit integer"),
     ])
     func rejects(_ text: String, _ message: String) {
         #expect {

@@ -190,3 +190,22 @@ extension DeviceSuites.RemoteRunnerTests {
         #expect(child.standardError.contains("the runner's token has 5 characters; it needs at least 16"))
     }
 }
+
+extension DeviceSuites.RemoteRunnerTests {
+    /// A request the executor cannot run (a timing loop without seeds) is a 400, and the runner answers the next.
+    @Test func aRequestWithoutTimingSeedsIsRefusedAndTheRunnerServesOn() async throws {
+        let server = try RunnerServer(token: Self.token)
+        defer { server.kill() }
+        let runner = try RemoteRunner(url: server.url, token: Self.token, retries: 0)
+        let candidate = try library(gemm(64, 64, 64), "block_m=32 block_n=32 block_k=8 warps=2")
+        var plan = VerificationPolicy.quick.plan(for: candidate.problem, lastLevelCache: nil)
+        plan.timing?.seeds = []
+        await #expect {
+            _ = try await runner.run(RunRequest(candidate: candidate, plan: plan, limits: nil))
+        } throws: { error in
+            (error as? VerifierError)?.message.contains("timing has 0 seeds; expected 1 to 10000") == true
+                || (error as? VerifierError)?.cause?.contains("timing has 0 seeds; expected 1 to 10000") == true
+        }
+        #expect(try await runner.describeDevice().id == "opencl:0:0")
+    }
+}

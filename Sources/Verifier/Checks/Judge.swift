@@ -98,6 +98,10 @@ public struct Judge: Sendable {
         }
         var summaries: [CheckSummary] = []
         do {
+            // A launch that failed ends the run early: that failure is the verdict, not the checks left unreported.
+            if observations.checks.count < plan.checks.count, let failed = observations.checks.last?.launchError {
+                throw Rejection(reason: .launchFailed, message: "check \(observations.checks.count) of \(plan.checks.count): \(failed)")
+            }
             guard observations.checks.count == plan.checks.count else {
                 throw Rejection(reason: .runnerFailed, message: "the runner reported \(observations.checks.count) checks for a plan of \(plan.checks.count)")
             }

@@ -86,7 +86,11 @@ public final class DeviceExecutor {
             }
             // Work-group size within the device's limit.
             if let local = launch.local {
-                let size = try local.reduce(1) { $0 * (try $1.evaluate(candidate.problem.definition.variables)) }
+                let sizes = try local.map { try $0.evaluate(candidate.problem.definition.variables) }
+                let size = sizes.reduce(1) { product, size in
+                    let (next, overflowed) = product.multipliedReportingOverflow(by: max(size, 0))
+                    return overflowed ? Int.max : next
+                }
                 if size > device.info.maxWorkGroupSize {
                     throw Failure(reason: .exceedsDevice, message: "launch \(index + 1) (\(launch.kernel)): work-group of \(size) threads exceeds the device's \(device.info.maxWorkGroupSize)")
                 }
@@ -213,11 +217,19 @@ public final class DeviceExecutor {
                 case let .int(e): arguments.append(.int32(Int32(truncatingIfNeeded: try e.evaluate(variables))))
                 case let .long(e): arguments.append(.int64(Int64(try e.evaluate(variables))))
                 case let .float(v): arguments.append(.float(Float(v)))
-                case let .local(e): arguments.append(.local(byteCount: try e.evaluate(variables)))
+                case let .local(e):
+                    let bytes = try e.evaluate(variables)
+                    guard (0...(1 << 30)).contains(bytes) else { throw LaunchError(text: "\(launch.kernel): local memory argument of \(bytes) bytes; expected 0 to 1 GiB") }
+                    arguments.append(.local(byteCount: bytes))
                 }
             }
             let global = try launch.global.map { try $0.evaluate(variables) }
             let local = try launch.local.map { try $0.map { try $0.evaluate(variables) } }
+            // Rule: geometry a runtime would take apart (zero, negative or past 32 bits per dimension) is refused
+            // before anything is enqueued; some drivers crash on it instead of failing the launch.
+            guard global.allSatisfy({ (1...Int(Int32.max)).contains($0) }), local?.allSatisfy({ (1...Int(Int32.max)).contains($0) }) ?? true else {
+                throw LaunchError(text: "\(launch.kernel) with global \(global) local \(local.map { "\($0)" } ?? "auto"): each size must be 1 to 2^31-1")
+            }
             do {
                 let timing = try device.launch(kernel, global: global, local: local, arguments: arguments)
                 total.device += timing.device.base

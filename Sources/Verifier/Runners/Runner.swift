@@ -11,6 +11,29 @@ public struct RunRequest: Hashable, Sendable, Codable {
         self.plan = plan
         self.limits = limits
     }
+
+    /// The request, or why a runner must not start it: a plan or problem from the wire is bounded here as files are
+    /// where they are read (a request with no timing seeds, or a problem of 10^15 elements, would otherwise fail
+    /// inside the executor).
+    public func validated() throws(VerifierError) -> RunRequest {
+        func refuse(_ what: String) -> VerifierError { VerifierError(.format, "the run request's \(what)") }
+        guard (1...64).contains(plan.checks.count) else { throw refuse("plan has \(plan.checks.count) checks; expected 1 to 64") }
+        guard (0...(64 << 20)).contains(plan.guardBytes) else { throw refuse("guard zone of \(plan.guardBytes) bytes; expected 0 to 64 MiB") }
+        if let timing = plan.timing {
+            guard (1...10_000).contains(timing.seeds.count) else { throw refuse("timing has \(timing.seeds.count) seeds; expected 1 to 10000") }
+            guard (0..<timing.seeds.count).contains(timing.warmup) else { throw refuse("timing warms up \(timing.warmup) times of \(timing.seeds.count)") }
+            guard (0...(4 << 30)).contains(timing.flushBytes) else { throw refuse("cache flush of \(timing.flushBytes) bytes; expected 0 to 4 GiB") }
+            guard (timing.checked ?? []).allSatisfy({ (0..<timing.seeds.count).contains($0) }) else { throw refuse("timing checks a repetition it does not run") }
+        }
+        // Rule: a problem's buffers fit what a device could hold: at most 2^32 elements in all, none negative.
+        for problem in plan.checks.map(\.problem) + (plan.timing.map { [$0.problem] } ?? []) + [candidate.problem] {
+            let counts = problem.definition.buffers.map(\.count)
+            guard counts.allSatisfy({ $0 >= 0 }), counts.reduce(0, { $0 + min($1, 1 << 40) }) <= 1 << 32 else {
+                throw refuse("problem \(problem.definition.shapeText) has buffers of \(counts) elements; expected at most 2^32 in all")
+            }
+        }
+        return self
+    }
 }
 
 /// What came back: the device that ran it and the verdict.

@@ -16,7 +16,15 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         case call(String, [Node])
     }
 
+    /// The longest expression read: launch geometry is a line, and a bounded text bounds the tree's depth.
+    public static let longest = 1000
+    /// The deepest nesting of parentheses, calls and unary minus read.
+    public static let deepest = 64
+
     public init(_ text: String) throws(VerifierError) {
+        guard text.count <= Self.longest else {
+            throw VerifierError(.expression, "an expression of \(text.count) characters; at most \(Self.longest) are read")
+        }
         self.text = text
         var parser = Parser(text: text)
         root = try parser.parseAll()
@@ -80,18 +88,23 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             }
             return value
         case let .negate(inner):
-            return -(try evaluate(inner, variables))
+            let value = try evaluate(inner, variables)
+            guard value != Int.min else { throw overflow() }
+            return -value
         case let .binary(op, lhs, rhs):
             let a = try evaluate(lhs, variables)
             let b = try evaluate(rhs, variables)
+            let (result, overflowed): (Int, Bool)
             switch op {
-            case "+": return a + b
-            case "-": return a - b
-            case "*": return a * b
+            case "+": (result, overflowed) = a.addingReportingOverflow(b)
+            case "-": (result, overflowed) = a.subtractingReportingOverflow(b)
+            case "*": (result, overflowed) = a.multipliedReportingOverflow(by: b)
             default:
                 guard b != 0 else { throw VerifierError(.expression, "\"\(text)\": division by zero") }
-                return op == "/" ? a / b : a % b
+                (result, overflowed) = op == "/" ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b)
             }
+            guard !overflowed else { throw overflow() }
+            return result
         case let .call(function, arguments):
             var values: [Int] = []
             for argument in arguments { values.append(try evaluate(argument, variables)) }
@@ -101,8 +114,11 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
                     throw VerifierError(.expression, "\"\(text)\": \(function) takes two arguments, got \(values.count)")
                 }
                 guard values[1] > 0 else { throw VerifierError(.expression, "\"\(text)\": \(function) needs a positive divisor") }
-                let quotient = (values[0] + values[1] - 1) / values[1]
-                return function == "ceil_div" ? quotient : quotient * values[1]
+                let (sum, overflowed) = values[0].addingReportingOverflow(values[1] - 1)
+                let quotient = sum / values[1]
+                let (rounded, overflowedAgain) = quotient.multipliedReportingOverflow(by: values[1])
+                guard !overflowed, !overflowedAgain else { throw overflow() }
+                return function == "ceil_div" ? quotient : rounded
             case "min", "max":
                 guard !values.isEmpty else { throw VerifierError(.expression, "\"\(text)\": \(function) needs arguments") }
                 return function == "min" ? values.min()! : values.max()!
@@ -112,10 +128,21 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         }
     }
 
+    private func overflow() -> VerifierError {
+        VerifierError(.expression, "\"\(text)\": the value does not fit a 64-bit integer")
+    }
+
     private struct Parser {
         let characters: [Character]
         let text: String
         var index = 0
+        var depth = 0
+
+        /// One level deeper, refused past `deepest` (a recursive parser would otherwise run out of stack).
+        mutating func descend() throws(VerifierError) {
+            depth += 1
+            guard depth <= SizeExpression.deepest else { throw fail("nesting deeper than \(SizeExpression.deepest) levels") }
+        }
 
         init(text: String) {
             self.text = text
@@ -163,6 +190,8 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             skipSpaces()
             if index < characters.count, characters[index] == "-" {
                 index += 1
+                try descend()
+                defer { depth -= 1 }
                 return .negate(try parseUnary())
             }
             return try parseAtom()
@@ -174,6 +203,8 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             let c = characters[index]
             if c == "(" {
                 index += 1
+                try descend()
+                defer { depth -= 1 }
                 let inner = try parseSum()
                 skipSpaces()
                 guard index < characters.count, characters[index] == ")" else { throw fail("expected \")\"") }
@@ -195,6 +226,8 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
                 skipSpaces()
                 if index < characters.count, characters[index] == "(" {
                     index += 1
+                    try descend()
+                    defer { depth -= 1 }
                     var arguments: [Node] = []
                     skipSpaces()
                     if index < characters.count, characters[index] == ")" {
