@@ -53,5 +53,32 @@ import Workloads
         #expect(dom.components(separatedBy: "class=\"point\"").count - 1 == 60 * 2 + 60 + 3)
         #expect(dom.contains("matrix fp16 738 TFLOP/s (measured)"))
         #expect(dom.contains("hbm 3.35 TB/s (spec)"))
+        #expect(dom.contains("matrix int8 1.979 POP/s (spec)"))
+        #expect(!dom.contains("int8 1.979 PFLOP/s"))
+    }
+
+    /// The ceiling labels as Chromium lays them out: none overlaps another, each inside the chart.
+    @Test func ceilingLabelsDoNotOverlap() throws {
+        let h100 = try machine("h100-sxm")
+        let data = ReportData(title: "labels", machine: h100, ceilings: ReportData.ceilings(of: h100), points: [], curves: [], sources: [])
+        let probe = """
+            <script>
+            const boxes = [...document.querySelectorAll('#roofline .ceiling-label')].map(t => t.getBBox());
+            const svg = document.querySelector('#roofline').viewBox.baseVal;
+            let overlaps = 0, outside = 0;
+            boxes.forEach((a, i) => {
+              if (a.x < 0 || a.y < 0 || a.x + a.width > svg.width || a.y + a.height > svg.height) outside++;
+              boxes.slice(i + 1).forEach(b => {
+                if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) overlaps++;
+              });
+            });
+            document.body.setAttribute('data-labels', boxes.length + ' labels, ' + overlaps + ' overlaps, ' + outside + ' outside');
+            </script>
+            """
+        let html = ReportPage.html(data).replacingOccurrences(of: "</body>", with: probe + "</body>")
+        let dom = try render(html)
+        let labels = ReportData.ceilings(of: h100).filter { $0.kind == .compute }.count
+        #expect(labels >= 8)
+        #expect(dom.contains("data-labels=\"\(labels) labels, 0 overlaps, 0 outside\""), "\(dom.components(separatedBy: "data-labels=").dropFirst().first?.prefix(60) ?? "no probe")")
     }
 }

@@ -96,6 +96,9 @@ public enum Precision: String, CaseIterable, Hashable, Sendable, Comparable {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
+    /// Whether the precision counts integer operations (OP/s) rather than floating-point ones (FLOP/s).
+    public var isInteger: Bool { self == .int8 }
+
     /// Bytes one element occupies in memory (tf32 is stored as fp32; fp4 packs two to a byte).
     public var elementBytes: Double {
         switch self {

@@ -28,8 +28,8 @@ public struct SourcedNumber: Sendable, Hashable {
 
     /// Integer rates are written in OP/s, floating-point ones in FLOP/s.
     init(rate: Sourced<OpsPerSecond>, precision: Precision) {
-        self.init(rate, unit: precision == .int8 ? "OP/s" : "FLOP/s")
-        if precision == .int8 { text = text.replacingOccurrences(of: "FLOP/s", with: "OP/s") }
+        self.init(rate, unit: precision.isInteger ? "OP/s" : "FLOP/s")
+        if precision.isInteger { text = text.replacingOccurrences(of: "FLOP/s", with: "OP/s") }
     }
 
     /// Issue slots per element of a named op: a plain number.

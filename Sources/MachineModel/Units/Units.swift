@@ -72,6 +72,13 @@ public struct OpsPerSecond: Quantity {
         decimal.reversed().map { ("\($0.0)FLOP/s", $0.1) }
 }
 
+extension OpsPerSecond {
+    /// The rate as written for a precision: integer rates in OP/s, floating-point ones in FLOP/s.
+    public func description(for precision: Precision) -> String {
+        precision.isInteger ? description.replacingOccurrences(of: "FLOP/s", with: "OP/s") : description
+    }
+}
+
 extension Bytes {
     /// Time to move these bytes at a bandwidth.
     public static func / (lhs: Bytes, rhs: BytesPerSecond) -> Seconds { Seconds(base: lhs.base / rhs.base) }

@@ -14,12 +14,21 @@ public struct ReportData: Sendable {
         public var value: Double
         /// `measured`, `fitted`, `spec`, `derived`, ...
         public var source: String
+        /// The precision of a compute ceiling, which says its unit (OP/s for integers).
+        public var precision: Precision?
 
-        public init(name: String, kind: Kind, value: Double, source: String) {
+        public init(name: String, kind: Kind, value: Double, source: String, precision: Precision? = nil) {
             self.name = name
             self.kind = kind
             self.value = value
             self.source = source
+            self.precision = precision
+        }
+
+        /// The value with its unit: FLOP/s or OP/s for compute, B/s for memory.
+        public var valueText: String {
+            kind == .memory ? BytesPerSecond(base: value).description
+                : precision.map { OpsPerSecond(base: value).description(for: $0) } ?? OpsPerSecond(base: value).description
         }
     }
 
@@ -85,10 +94,10 @@ public struct ReportData: Sendable {
             for precision in Precision.allCases {
                 let path = "compute.peak.\(unit.rawValue).\(precision.rawValue)"
                 if let value = measured[path] {
-                    out.append(Ceiling(name: "\(unit.rawValue) \(precision.rawValue)", kind: .compute, value: value, source: "measured"))
+                    out.append(Ceiling(name: "\(unit.rawValue) \(precision.rawValue)", kind: .compute, value: value, source: "measured", precision: precision))
                 } else if let rate = machine.compute.peak(unit, precision) {
                     out.append(Ceiling(name: "\(unit.rawValue) \(precision.rawValue)", kind: .compute, value: rate.value.base,
-                                       source: rate.provenance.key))
+                                       source: rate.provenance.key, precision: precision))
                 }
             }
         }
@@ -123,7 +132,8 @@ public struct ReportData: Sendable {
 public enum ReportPage {
     static let familyColors: [Family: String] = [.gemm: "#1f77b4", .elementwise: "#2ca02c", .reduction: "#9467bd",
                                                  .attention: "#d62728", .generic: "#8c564b"]
-    static let ceilingColors = ["#444", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f", "#8c564b", "#1f77b4", "#2ca02c", "#d62728"]
+    /// Ceilings in greys and muted tones that no family uses, so that a line is never read as a family's points.
+    static let ceilingColors = ["#333333", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f", "#b8860b", "#708090", "#a0522d", "#999999"]
 
     public static func html(_ data: ReportData) -> String {
         var sections: [String] = []
@@ -183,22 +193,24 @@ public enum ReportPage {
         let yLo = pow(10, floor(log10(min(rates.min() ?? peak / 1e4, (memories.map(\.value).min() ?? peak) * xLo))))
         let yHi = pow(10, ceil(log10(peak * 1.5)))
         var chart = SVGChart(x: xLo...xHi, y: yLo...yHi, xLog: true, yLog: true)
+        chart.width = 940
+        chart.right = 240
         var legendItems: [(String, String)] = []
+        var labels: [(text: String, y: Double, color: String)] = []
         for (i, c) in computes.enumerated() {
             let color = ceilingColors[i % ceilingColors.count]
             chart.line([(xLo, c.value), (xHi, c.value)], color: color, width: 1, dash: c.source == "measured" ? nil : "4 3",
-                       title: "\(c.name): \(OpsPerSecond(base: c.value)) (\(c.source))")
-            // Labels alternate between the right and the middle of the chart so that close ceilings stay readable.
-            let at = i % 2 == 0 ? xHi : (xLo * xHi).squareRoot()
-            chart.label("\(c.name) \(OpsPerSecond(base: c.value)) (\(c.source))", x: at, y: c.value, color: color, anchor: "end")
+                       title: "\(c.name): \(c.valueText) (\(c.source))")
+            labels.append(("\(c.name) \(c.valueText) (\(c.source))", c.value, color))
         }
+        chart.stackedLabels(labels)
         for (i, m) in memories.enumerated() {
             let color = ceilingColors[(i + computes.count) % ceilingColors.count]
             let ridge = peak / m.value
             chart.line([(xLo, m.value * xLo), (min(ridge, xHi), m.value * min(ridge, xHi))], color: color, width: 1.2,
                        dash: m.source == "measured" || m.source == "fitted" ? nil : "4 3",
-                       title: "\(m.name): \(BytesPerSecond(base: m.value)) (\(m.source))")
-            legendItems.append(("\(m.name) \(BytesPerSecond(base: m.value)) (\(m.source))", color))
+                       title: "\(m.name): \(m.valueText) (\(m.source))")
+            legendItems.append(("\(m.name) \(m.valueText) (\(m.source))", color))
         }
         for p in data.points {
             let x = p.flops / max(p.dramBytes, 1)

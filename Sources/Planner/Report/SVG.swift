@@ -3,8 +3,11 @@ import MachineModel
 
 /// A chart drawn as inline SVG: log or linear axes, lines, points with tooltips. No script, no external file.
 struct SVGChart {
-    let width = 720.0, height = 440.0
-    let left = 78.0, right = 20.0, top = 20.0, bottom = 56.0
+    var width = 720.0
+    let height = 440.0
+    let left = 78.0, top = 20.0, bottom = 56.0
+    /// Room right of the plot: a gutter for labels when a chart has them.
+    var right = 20.0
     var xRange: ClosedRange<Double>
     var yRange: ClosedRange<Double>
     var xLog: Bool
@@ -49,9 +52,21 @@ struct SVGChart {
         body.append("<circle class=\"point\" cx=\"\(Self.f(px(x)))\" cy=\"\(Self.f(py(y)))\" r=\"\(radius)\" fill=\"\(fill)\" stroke=\"\(color)\" stroke-width=\"1.2\"><title>\(escape(title))</title></circle>")
     }
 
-    mutating func label(_ text: String, x: Double, y: Double, color: String = "#333", anchor: String = "start") {
-        guard x.isFinite, y.isFinite else { return }
-        body.append("<text x=\"\(Self.f(px(x)))\" y=\"\(Self.f(py(y) - 4))\" fill=\"\(color)\" font-size=\"11\" text-anchor=\"\(anchor)\">\(escape(text))</text>")
+    /// Labels in the gutter right of the plot, each level with its value, pushed apart so that no two overlap (one
+    /// line of 11-pixel text every 13 pixels) and kept inside the chart; in the gutter they never cover a point.
+    mutating func stackedLabels(_ labels: [(text: String, y: Double, color: String)]) {
+        let spacing = 13.0
+        let placed = labels.filter { $0.y.isFinite }.map { (label: $0, at: py($0.y) + 4) }.sorted { $0.at < $1.at }
+        var positions = placed.map(\.at)
+        for i in positions.indices.dropFirst() { positions[i] = max(positions[i], positions[i - 1] + spacing) }
+        // Past the bottom of the plot: the stack moves up as a whole, as far as its top allows.
+        if let last = positions.last, last > height - bottom - 2 {
+            let shift = min(last - (height - bottom - 2), max(0, (positions.first ?? top) - top - 11))
+            positions = positions.map { $0 - shift }
+        }
+        for (item, y) in zip(placed, positions) {
+            body.append("<text class=\"ceiling-label\" x=\"\(Self.f(width - right + 6))\" y=\"\(Self.f(y))\" fill=\"\(item.label.color)\" font-size=\"11\" text-anchor=\"start\">\(escape(item.label.text))</text>")
+        }
     }
 
     /// Gridlines and tick labels at powers of ten (log) or at nice steps (linear).
