@@ -41,6 +41,31 @@ struct MachineOptions: ParsableArguments {
     }
 }
 
+/// Progress of a long command on standard error, when a person watches it (a terminal): at most a line every two
+/// seconds, the first after two, so that quick runs and pipelines stay quiet.
+final class ProgressLine: @unchecked Sendable {
+    private let command: String
+    private let started = Date()
+    private var last: Date
+    private let lock = NSLock()
+    private let shown = isatty(2) == 1
+
+    init(_ command: String) {
+        self.command = command
+        last = started
+    }
+
+    func say(_ text: @autoclosure () -> String) {
+        guard shown else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 2 else { return }
+        last = now
+        printError("\(command): \(text()) (\(Int(now.timeIntervalSince(started))) s)")
+    }
+}
+
 /// The remote runner's shared token: from `--token-file` or $KERNELCAST_RUNNER_TOKEN, never the command line,
 /// where every user of the host can read it (`ps`).
 struct RunnerTokenOption: ParsableArguments {

@@ -93,7 +93,11 @@ struct SearchOptions: ParsableArguments {
     func score(_ space: CandidateSpace, model: PlanModel, runnerRule: RunnerRule? = nil) -> ScoredSpace {
         switch strategy {
         case .auto:
-            return Scorer.scoreAuto(space, model: model, samples: samples, seed: seed, runnerRule: runnerRule)
+            let line = ProgressLine("plan")
+            let total = space.count > Scorer.exhaustiveLimit ? samples : space.count
+            return Scorer.scoreAuto(space, model: model, samples: samples, seed: seed, runnerRule: runnerRule) { scored in
+                line.say("\(grouped(scored)) of \(grouped(total)) candidates scored")
+            }
         case .exhaustive:
             var s = ExhaustiveSearch(count: space.count)
             return Scorer.score(space, model: model, strategy: &s, runnerRule: runnerRule)

@@ -52,6 +52,8 @@ struct RefineCommand: ParsableCommand {
         }
         var options = Refiner.Options()
         options.coverage = coverage
+        let line = ProgressLine("refine")
+        options.progress = { stage in line.say(stage) }
         let refinement: Refinement
         do {
             refinement = try Refiner.refine(machine: target, observations: observations, sources: sources,

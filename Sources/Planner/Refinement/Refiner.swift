@@ -27,6 +27,8 @@ public enum Refiner {
         /// Weight of each shape's mean error (its scale) against the spread of errors within it (its ranking) in
         /// the fit: below one, a fit may not buy absolute accuracy with worse orderings.
         public var biasWeight = 0.3
+        /// Told each stage as it starts ("cross-validation fold 2 of 4"): a fit takes seconds to minutes.
+        public var progress: (@Sendable (String) -> Void)?
 
         public init() {}
     }
@@ -56,6 +58,7 @@ public enum Refiner {
         var oofFamily = [Double](repeating: .nan, count: training.count)    // family terms only
         if trainingFolds.count >= 2 {
             for fold in trainingFolds.indices {
+                options.progress?("cross-validation fold \(fold + 1) of \(trainingFolds.count)")
                 let fitIdx = trainingFolds.indices.filter { $0 != fold }.flatMap { trainingFolds[$0] }
                 let fitSet = fitIdx.map { training[$0] }
                 let termsAlone = fitFamilies(machine, fitSet, options)
@@ -107,6 +110,7 @@ public enum Refiner {
         }
 
         // Final fit on every training shape.
+        options.progress?("final fit on \(Set(training.map(\.shape)).count) shapes")
         let termsAlone = fitFamilies(machine, training, options)
         let (fields, terms) = useMachine ? fitJointly(machine, training, options, start: termsAlone) : ([], termsAlone)
         let fitted = machineWith(fields, machine)

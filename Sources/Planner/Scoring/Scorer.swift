@@ -19,17 +19,21 @@ public enum Scorer {
     /// - Parameter runnerRule: applied to candidates the model finds feasible; a reason makes them infeasible
     ///   under the category `runner`.
     /// - Complexity: O(n) predictions for n visited candidates, spread over all cores.
+    /// - Parameter progress: told the candidates scored so far after each batch (a long plan says how far it is).
     public static func score<S: SearchStrategy>(
         _ space: CandidateSpace, model: PlanModel, strategy: inout S, runnerRule: RunnerRule? = nil,
-        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ((_ scored: Int) -> Void)? = nil
     ) -> ScoredSpace {
         var scored = ScoredSpace(space: space)
         scored.strategy = strategy.name
         let cost = model.model(for: space.family)
+        var visited = 0
         while let batch = strategy.next(limit: batchSize) {
             let part = scoreBatch(batch, space: space, model: cost, runnerRule: runnerRule, workers: workers)
             if strategy.wantsReports { strategy.report(BatchReport(scored: part)) }
             scored.append(part)
+            visited += batch.count
+            progress?(visited)
         }
         scored.infeasible.sort { $0.count > $1.count || ($0.count == $1.count && $0.category < $1.category) }
         for group in strategy.skipped { scored.addSkipped(group) }
@@ -42,15 +46,16 @@ public enum Scorer {
 
     /// Exhaustive up to `exhaustiveLimit` candidates, else `samples` drawn by random pruned search.
     public static func scoreAuto(_ space: CandidateSpace, model: PlanModel, samples: Int = 200_000, seed: UInt64 = 1,
-                                 runnerRule: RunnerRule? = nil) -> ScoredSpace {
-        guard space.count > exhaustiveLimit else { return score(space, model: model, runnerRule: runnerRule) }
+                                 runnerRule: RunnerRule? = nil, progress: ((_ scored: Int) -> Void)? = nil) -> ScoredSpace {
+        guard space.count > exhaustiveLimit else { return score(space, model: model, runnerRule: runnerRule, progress: progress) }
         var strategy = RandomPrunedSearch(space: space, samples: samples, seed: seed)
-        return score(space, model: model, strategy: &strategy, runnerRule: runnerRule)
+        return score(space, model: model, strategy: &strategy, runnerRule: runnerRule, progress: progress)
     }
 
-    public static func score(_ space: CandidateSpace, model: PlanModel, runnerRule: RunnerRule? = nil) -> ScoredSpace {
+    public static func score(_ space: CandidateSpace, model: PlanModel, runnerRule: RunnerRule? = nil,
+                             progress: ((_ scored: Int) -> Void)? = nil) -> ScoredSpace {
         var strategy = ExhaustiveSearch(count: space.count)
-        return score(space, model: model, strategy: &strategy, runnerRule: runnerRule)
+        return score(space, model: model, strategy: &strategy, runnerRule: runnerRule, progress: progress)
     }
 
     static func scoreBatch(_ batch: SearchBatch, space: CandidateSpace, model: CostModel, runnerRule: RunnerRule?, workers: Int) -> ScoredSpace {
