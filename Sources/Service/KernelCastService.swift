@@ -163,7 +163,7 @@ public final class KernelCastService: Sendable {
             return SpaceRanking(space: space, model: model, keep: top).json(model: model)
         }
         let family = try r.fields.required("family") { v throws(FormatError) in try v.oneOf(Family.self) }
-        let compiler = try r.fields.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v.mapping()) } ?? .none
+        let compiler = try r.fields.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v) } ?? .none
         let schedules = try r.fields.required("schedules") { v throws(FormatError) in
             let items = try v.sequence()
             guard !items.isEmpty, items.count <= Limits.scheduleList else {
@@ -195,7 +195,7 @@ public final class KernelCastService: Sendable {
     func explain(_ r: Request) throws -> JSONValue {
         let planModel = try self.planModel(r)
         let family = try r.fields.required("family") { v throws(FormatError) in try v.oneOf(Family.self) }
-        let compiler = try r.fields.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v.mapping()) } ?? .none
+        let compiler = try r.fields.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v) } ?? .none
         let schedule = try r.fields.required("schedule") { v throws(FormatError) in v }
         let candidate = try r.fields.required("problem") { p throws(FormatError) in
             try CandidateFile.candidates(family: family, problem: p, schedules: [schedule], compiler: compiler)[0]

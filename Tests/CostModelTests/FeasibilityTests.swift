@@ -39,6 +39,15 @@ import Workloads
         #expect(h100.predict(gemm: gemm(1024, 1024, 1024), s).infeasibility == .sharedMemory(required: 240_000, limit: 232_448))
     }
 
+    /// Triton's power-of-two rule is Triton's: a CUDA C++ or OpenCL candidate may tile by 96 or 192.
+    @Test func powerOfTwoTilesAreTritonsRuleOnly() {
+        var cuda = tile(192, 128, 32, warps: 12, stages: 3)
+        cuda.compiler = CompilerFacts(toolchain: .cuda)
+        #expect(h100.predict(gemm: gemm(4096, 4096, 4096), cuda).infeasibility == nil)
+        #expect(h100.predict(gemm: gemm(4096, 4096, 4096), tile(192, 128, 32, warps: 12, stages: 3)).infeasibility
+                == .notPowerOfTwo(key: .block_m, value: 192))
+    }
+
     @Test func tritonShapeRules() {
         #expect(h100.predict(gemm: gemm(1024, 1024, 1024), tile(96, 128, 32, warps: 4, stages: 2)).infeasibility
                 == .notPowerOfTwo(key: .block_m, value: 96))

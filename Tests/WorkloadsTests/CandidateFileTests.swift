@@ -36,6 +36,17 @@ import Testing
         #expect(labels.count == space.count)
     }
 
+    @Test func theCompilerIsAToolchainOrItsFacts() throws {
+        let head = "version: 1\nname: c\nfamily: gemm\nproblem: {m: 64, n: 64, k: 64, dtype: fp16}\nschedule: {block_m: 64, block_n: 64, block_k: 32, warps: 4, stages: 2}\n"
+        let cuda = try CandidateFile.parse(head + "compiler: cuda\n", file: "c.yaml")
+        guard case let .gemm(_, s) = cuda.candidate(at: 0) else { Issue.record("not a gemm"); return }
+        #expect(s.compiler.toolchain == .cuda && s.compiler.isEmpty)
+        let facts = try CandidateFile.parse(head + "compiler: {toolchain: opencl, registers_per_thread: 96}\n", file: "c.yaml")
+        guard case let .gemm(_, t) = facts.candidate(at: 0) else { Issue.record("not a gemm"); return }
+        #expect(t.compiler.toolchain == .opencl && t.compiler.registersPerThread == 96)
+        #expect(throws: FormatError.self) { try CandidateFile.parse(head + "compiler: rocm\n", file: "c.yaml") }
+    }
+
     @Test func jsonReadsLikeYAML() throws {
         let json = """
             {"version": 1, "name": "g", "family": "gemm",

@@ -80,11 +80,13 @@ extension CostModel {
         guard let blockKV = s.blockKV else { return .infeasible(.missing(key: .block_kv), flops: p.flops) }
         guard let warps = s.warps else { return .infeasible(.missing(key: .warps), flops: p.flops) }
         let stages = s.stages ?? 2
-        // Rule: Triton block shapes are powers of two (head_dim too: it is a tl.arange).
-        if !isPowerOfTwo(blockQ) { return .infeasible(.notPowerOfTwo(key: .block_q, value: blockQ), flops: p.flops) }
-        if !isPowerOfTwo(blockKV) { return .infeasible(.notPowerOfTwo(key: .block_kv, value: blockKV), flops: p.flops) }
-        if !isPowerOfTwo(warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: warps), flops: p.flops) }
-        if !isPowerOfTwo(p.headDim) { return .infeasible(.notPowerOfTwo(key: .head_dim, value: p.headDim), flops: p.flops) }
+        // Rule: Triton block shapes are powers of two (head_dim too: it is a tl.arange); Triton's candidates only.
+        if s.compiler.needsPowerOfTwoTiles {
+            if !isPowerOfTwo(blockQ) { return .infeasible(.notPowerOfTwo(key: .block_q, value: blockQ), flops: p.flops) }
+            if !isPowerOfTwo(blockKV) { return .infeasible(.notPowerOfTwo(key: .block_kv, value: blockKV), flops: p.flops) }
+            if !isPowerOfTwo(warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: warps), flops: p.flops) }
+            if !isPowerOfTwo(p.headDim) { return .infeasible(.notPowerOfTwo(key: .head_dim, value: p.headDim), flops: p.flops) }
+        }
         // Rule: tl.dot tiles are at least 16 in every dimension.
         if blockQ < 16 { return .infeasible(.belowDotMinimum(key: .block_q, value: blockQ), flops: p.flops) }
         if blockKV < 16 { return .infeasible(.belowDotMinimum(key: .block_kv, value: blockKV), flops: p.flops) }

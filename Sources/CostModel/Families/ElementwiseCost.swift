@@ -6,11 +6,11 @@ extension CostModel {
     /// writes its output again: a pass over the data per op).
     public func predict(elementwise p: ElementwiseProblem, _ s: ElementwiseSchedule) -> Prediction {
         let f = figures
-        // Rule: a Triton block of elements comes from tl.arange: a power of two; num_warps likewise.
-        if !isPowerOfTwo(s.blockElements) {
-            return .infeasible(.notPowerOfTwo(key: .block_elements, value: s.blockElements))
+        // Rule: a Triton block of elements comes from tl.arange: a power of two; num_warps likewise (Triton's only).
+        if s.compiler.needsPowerOfTwoTiles {
+            if !isPowerOfTwo(s.blockElements) { return .infeasible(.notPowerOfTwo(key: .block_elements, value: s.blockElements)) }
+            if !isPowerOfTwo(s.warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: s.warps)) }
         }
-        if !isPowerOfTwo(s.warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: s.warps)) }
         let threads = s.warps * f.warpWidth
         // Rule: a block has at most max_threads_per_block threads.
         if threads > f.maxThreadsPerBlock {

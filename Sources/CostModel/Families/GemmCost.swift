@@ -13,11 +13,14 @@ extension CostModel {
     func predict(gemm p: GemmProblem, _ s: GemmSchedule, launch: Double) -> Prediction {
         let f = figures
         let q = parameters
-        // Rule: Triton block shapes come from tl.arange, which needs powers of two; num_warps likewise.
-        if !isPowerOfTwo(s.blockM) { return .infeasible(.notPowerOfTwo(key: .block_m, value: s.blockM), flops: p.flops) }
-        if !isPowerOfTwo(s.blockN) { return .infeasible(.notPowerOfTwo(key: .block_n, value: s.blockN), flops: p.flops) }
-        if !isPowerOfTwo(s.blockK) { return .infeasible(.notPowerOfTwo(key: .block_k, value: s.blockK), flops: p.flops) }
-        if !isPowerOfTwo(s.warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: s.warps), flops: p.flops) }
+        // Rule: Triton block shapes come from tl.arange, which needs powers of two; num_warps likewise (Triton's
+        // rule, for Triton's candidates only: a CUDA C++ kernel may tile by 192).
+        if s.compiler.needsPowerOfTwoTiles {
+            if !isPowerOfTwo(s.blockM) { return .infeasible(.notPowerOfTwo(key: .block_m, value: s.blockM), flops: p.flops) }
+            if !isPowerOfTwo(s.blockN) { return .infeasible(.notPowerOfTwo(key: .block_n, value: s.blockN), flops: p.flops) }
+            if !isPowerOfTwo(s.blockK) { return .infeasible(.notPowerOfTwo(key: .block_k, value: s.blockK), flops: p.flops) }
+            if !isPowerOfTwo(s.warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: s.warps), flops: p.flops) }
+        }
         let onMatrixUnits = s.matrixUnits && p.dtype != .fp32
         // Rule: int8 products run on matrix units; the FMA path is for floating point.
         if p.dtype == .int8 && !s.matrixUnits { return .infeasible(.integerNeedsMatrixUnits, flops: p.flops) }

@@ -11,10 +11,12 @@ extension CostModel {
     func predict(reduction p: ReductionProblem, _ s: ReductionSchedule, launch: Double) -> Prediction {
         let f = figures
         let q = parameters
-        // Rule: Triton block shapes (rows x width) come from tl.arange: powers of two; num_warps likewise.
-        if !isPowerOfTwo(s.blockWidth) { return .infeasible(.notPowerOfTwo(key: .block_width, value: s.blockWidth)) }
-        if !isPowerOfTwo(s.rowsPerBlock) { return .infeasible(.notPowerOfTwo(key: .rows_per_block, value: s.rowsPerBlock)) }
-        if !isPowerOfTwo(s.warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: s.warps)) }
+        // Rule: Triton block shapes (rows x width) come from tl.arange: powers of two; num_warps likewise (Triton's only).
+        if s.compiler.needsPowerOfTwoTiles {
+            if !isPowerOfTwo(s.blockWidth) { return .infeasible(.notPowerOfTwo(key: .block_width, value: s.blockWidth)) }
+            if !isPowerOfTwo(s.rowsPerBlock) { return .infeasible(.notPowerOfTwo(key: .rows_per_block, value: s.rowsPerBlock)) }
+            if !isPowerOfTwo(s.warps) { return .infeasible(.notPowerOfTwo(key: .warps, value: s.warps)) }
+        }
         let threads = s.warps * f.warpWidth
         // Rule: a block has at most max_threads_per_block threads.
         if threads > f.maxThreadsPerBlock {

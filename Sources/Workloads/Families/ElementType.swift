@@ -36,19 +36,30 @@ public enum Family: String, CaseIterable, Hashable, Sendable {
 
 /// Facts a compiler reported for one compiled kernel; when present they replace what the cost model would infer.
 public struct CompilerFacts: Hashable, Sendable {
+    /// The compiler that builds the candidate: its own rules apply only to its candidates (Triton's tile sizes come
+    /// from `tl.arange` and are powers of two; a CUDA C++ kernel may tile by 192).
+    public var toolchain: Toolchain
     public var registersPerThread: Int?
     /// Shared memory the kernel allocates per block, in bytes (static plus dynamic, without the runtime's reserve).
     public var sharedBytes: Int?
     /// 32-bit words per thread spilled to local memory.
     public var spills: Int?
 
-    public init(registersPerThread: Int? = nil, sharedBytes: Int? = nil, spills: Int? = nil) {
+    public init(toolchain: Toolchain = .triton, registersPerThread: Int? = nil, sharedBytes: Int? = nil, spills: Int? = nil) {
+        self.toolchain = toolchain
         self.registersPerThread = registersPerThread
         self.sharedBytes = sharedBytes
         self.spills = spills
     }
 
     public static let none = CompilerFacts()
+
+    public enum Toolchain: String, CaseIterable, Hashable, Sendable {
+        case triton, cuda, opencl
+    }
+
+    /// Whether the compiler's power-of-two rule applies (Triton's block shapes).
+    public var needsPowerOfTwoTiles: Bool { toolchain == .triton }
 
     public var isEmpty: Bool { registersPerThread == nil && sharedBytes == nil && spills == nil }
 }

@@ -26,7 +26,7 @@ public enum CandidateFile {
             }
             body = .generic(candidates)
         } else {
-            let compiler = try top.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v.mapping()) } ?? .none
+            let compiler = try top.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v) } ?? .none
             body = try top.required("problem") { p throws(FormatError) in
                 try top.required("schedule") { s throws(FormatError) in
                     try space(family: family, problem: p.mapping(), schedule: s.mapping(), compiler: compiler)

@@ -173,8 +173,12 @@ public enum FamilyReader {
         return axes
     }
 
-    public static func compilerFacts(_ m: MappingReader) throws(FormatError) -> CompilerFacts {
+    /// `compiler: cuda` (the toolchain alone) or a mapping of what the compiler reported, with `toolchain` among them.
+    public static func compilerFacts(_ v: ValueReader) throws(FormatError) -> CompilerFacts {
+        guard v.isMapping else { return CompilerFacts(toolchain: try v.oneOf(CompilerFacts.Toolchain.self)) }
+        let m = try v.mapping()
         let facts = CompilerFacts(
+            toolchain: try m.optional("toolchain") { v throws(FormatError) in try v.oneOf(CompilerFacts.Toolchain.self) } ?? .triton,
             registersPerThread: try m.optional("registers_per_thread", positive),
             sharedBytes: try m.optional("shared_bytes") { v throws(FormatError) in try byteCount(v) },
             spills: try m.optional("spills") { v throws(FormatError) in try v.nonNegativeInt() })

@@ -122,7 +122,7 @@ public enum MeasurementsFile {
     }
 
     static func result(_ m: MappingReader, family: Family, problem: ValueReader) throws(FormatError) -> MeasuredResult {
-        let compiler = try m.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v.mapping()) } ?? .none
+        let compiler = try m.optional("compiler") { v throws(FormatError) in try FamilyReader.compilerFacts(v) } ?? .none
         let body = try m.required("schedule") { v throws(FormatError) in
             try CandidateFile.space(family: family, problem: problem.mapping(), schedule: v.mapping(), compiler: compiler)
         }
