@@ -127,6 +127,16 @@ import Workloads
         #expect(roles.time == p.time)
     }
 
+    /// Integer work counts: at the machine's vector int32 peak where it states one, else at its fp32 vector peak.
+    @Test func integerOperationsAreCounted() {
+        let kernel = GenericKernel(name: "hash", grid: 1024, block: 256, flops: [.init(unit: .vector, precision: .int32, operations: 4e11)],
+                                   bytes: [.init(level: "dram", bytes: 1e6)])
+        let p = h100.predict(generic: GenericCandidate(name: "c", kernels: [kernel]))
+        #expect(p.infeasibility == nil)
+        #expect(p.bottleneck == .vector)
+        #expect(p.resources.vector > 4e11 / 66.9e12 * 0.99)
+    }
+
     @Test func levelRolesFindEachMachinesOwnLevels() throws {
         var folder = #filePath.split(separator: "/", omittingEmptySubsequences: false)
         folder.removeLast(3)

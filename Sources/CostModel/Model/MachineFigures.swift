@@ -204,6 +204,7 @@ extension Precision {
         case .fp8: 5
         case .fp4: 6
         case .int8: 7
+        case .int32: 8
         }
     }
 }

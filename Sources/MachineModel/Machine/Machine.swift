@@ -91,19 +91,21 @@ public struct Identity: Hashable, Sendable {
 /// Number formats for which a machine may state a peak rate.
 public enum Precision: String, CaseIterable, Hashable, Sendable, Comparable {
     case fp64, fp32, tf32, fp16, bf16, fp8, fp4, int8
+    /// 32-bit integer arithmetic (index math, hashing, bit manipulation) on the vector units.
+    case int32
 
     public static func < (lhs: Precision, rhs: Precision) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 
     /// Whether the precision counts integer operations (OP/s) rather than floating-point ones (FLOP/s).
-    public var isInteger: Bool { self == .int8 }
+    public var isInteger: Bool { self == .int8 || self == .int32 }
 
     /// Bytes one element occupies in memory (tf32 is stored as fp32; fp4 packs two to a byte).
     public var elementBytes: Double {
         switch self {
         case .fp64: 8
-        case .fp32, .tf32: 4
+        case .fp32, .tf32, .int32: 4
         case .fp16, .bf16: 2
         case .fp8, .int8: 1
         case .fp4: 0.5
