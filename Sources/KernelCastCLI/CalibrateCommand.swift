@@ -3,14 +3,35 @@ import Calibration
 import Devices
 import Foundation
 import MachineModel
+import Verifier
 
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
         abstract: "Measure a device with the microbenchmark suite and write a calibrated machine model.",
-        subcommands: [Run.self, Import.self],
+        subcommands: [Run.self, Import.self, Kernels.self],
         defaultSubcommand: Run.self
     )
+
+    /// The OpenCL C sources compiled into the binary, written out: they live once, in the binary's sources, and a
+    /// person or another tool gets files from here.
+    struct Kernels: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the calibration suite's and the verifier library's OpenCL C sources as .cl files.")
+        @Option(help: "Folder to write into (the verifier's templates go to its verifier/ subfolder).") var output: String
+
+        func run() throws {
+            let verifier = URL(fileURLWithPath: output).appendingPathComponent("verifier")
+            try FileManager.default.createDirectory(at: verifier, withIntermediateDirectories: true)
+            for (file, text) in KernelSources.all {
+                try (text + "\n").write(to: URL(fileURLWithPath: output).appendingPathComponent(file), atomically: true, encoding: .utf8)
+            }
+            for (file, source) in LibrarySources.all {
+                try source.write(to: verifier.appendingPathComponent(file), atomically: true, encoding: .utf8)
+            }
+            print("wrote \(KernelSources.all.count) calibration kernels and \(LibrarySources.all.count) verifier templates to \(output)")
+        }
+    }
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(

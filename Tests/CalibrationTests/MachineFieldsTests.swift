@@ -15,7 +15,7 @@ import Testing
     @Test(arguments: [
         ("memory.l9.size", "no memory level named \"l9\" in synthetic-cpu (levels: l1, l2, l3, dram)"),
         ("memory.l1.colour", "a memory level has size, bandwidth, latency and line_size, not \"colour\""),
-        ("compute.peak.vector.fp7", "unknown precision \"fp7\"; expected one of fp64, fp32, tf32, fp16, bf16, fp8, fp4, int8"),
+        ("compute.peak.vector.fp7", "unknown precision \"fp7\"; expected one of fp64, fp32, tf32, fp16, bf16, fp8, fp4, int8, int32"),
         ("compute.peak.tensor.fp16", "peak rates are under compute.peak.vector or compute.peak.matrix, not \"tensor\""),
     ])
     func rejectsPathsThatAreNotFields(path: String, message: String) throws {

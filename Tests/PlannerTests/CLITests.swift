@@ -175,3 +175,20 @@ func runKernelCast(_ arguments: [String], in directory: URL = repositoryRoot) th
         #expect(result.stderr.hasPrefix("error: calibration/measurements/h200-sxm/calibration/tensor_rates.json: --skip compute.peak.vector.fp8: the file measures no such field"))
     }
 }
+
+/// The OpenCL sources live once, compiled in; `calibrate kernels` writes them out for people and other tools.
+@Suite struct CalibrateKernelsCommandTests {
+    @Test func writesEveryKernelAsAFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-kernels-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try runKernelCast(["calibrate", "kernels", "--output", folder.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "wrote 7 calibration kernels and 4 verifier templates to \(folder.path)\n")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(files == ["chase.cl", "fma.cl", "launch.cl", "local.cl", "ops.cl", "stream.cl", "sweep.cl", "verifier"])
+        let templates = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("verifier").path).sorted()
+        #expect(templates == ["elementwise.cl", "rows.cl", "sgemm.cl", "transpose.cl"])
+        let sgemm = try String(contentsOf: folder.appendingPathComponent("verifier/sgemm.cl"), encoding: .utf8)
+        #expect(sgemm.contains("__kernel"))
+    }
+}

@@ -4,7 +4,7 @@ import MachineModel
 
 /// Working-set sweep: read bandwidth against footprint, from a few KiB to well past the largest cache.
 ///
-/// Every work-group reads the footprint from its own offset (see calibration/kernels/sweep.cl), so a level's capacity
+/// Every work-group reads the footprint from its own offset (see `KernelSources.sweep`), so a level's capacity
 /// shows where the curve drops, for per-unit and device-wide caches alike. While the footprint is within 1.5x the
 /// largest stated cache, every group reads all of it twice per launch, so the data stays resident when it fits;
 /// beyond that, the groups together read it once. A level's capacity is the pointer chase's unless this curve has a

@@ -2,7 +2,7 @@ import Devices
 import MachineModel
 
 /// Cost of each named elementwise op (docs/fusion.md): kernels that apply one op over and over in four independent
-/// chains per work-item (calibration/kernels/ops.cl), against a kernel that only renormalises. The time an op adds
+/// chains per work-item (`KernelSources.ops`), against a kernel that only renormalises. The time an op adds
 /// per element, times the machine's fp32 lane rate, is its cost in issue slots: `element_ops.OP`, the figure the
 /// cost model charges for the op in chains, epilogues and norm prologues.
 struct ElementOpsBenchmark: Benchmark {

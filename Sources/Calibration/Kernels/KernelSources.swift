@@ -1,10 +1,10 @@
 /// OpenCL C sources of the calibration suite, compiled into the binary so that `kernelcast calibrate` runs from
 /// anywhere (the H100 host gets a binary, not the repository).
 ///
-/// `calibration/kernels/NAME.cl` holds the same text for reading, diffing and trying with other tools; a test
-/// (`KernelSourcesTests`) fails when the two differ. Edit the `.cl` file, then paste it here between the delimiters.
+/// This is the only copy: `kernelcast calibrate kernels --output DIR` writes each as `NAME.cl` for reading, diffing
+/// and trying with other tools.
 public enum KernelSources {
-    /// calibration/kernels/stream.cl
+    /// `stream.cl`
     public static let stream = #"""
 // Device-memory bandwidth (kernelcast calibrate, benchmark "stream").
 // One vector element per work-item, as BabelStream does: consecutive work-items touch consecutive addresses, which
@@ -42,7 +42,7 @@ STREAM_KERNELS(float8, HIT_VECTOR)
 STREAM_KERNELS(float16, HIT_HALVES)
 """#
 
-    /// calibration/kernels/sweep.cl
+    /// `sweep.cl`
     public static let sweep = #"""
 // Working-set sweep (kernelcast calibrate, benchmark "cache-sweep").
 // A footprint of n vectors is read over and over. Work-group g starts at its own offset (g * group_stride), and the
@@ -107,7 +107,7 @@ SWEEP_KERNELS(float8, HIT_VECTOR)
 SWEEP_KERNELS(float16, HIT_HALVES)
 """#
 
-    /// calibration/kernels/chase.cl
+    /// `chase.cl`
     public static let chase = #"""
 // Pointer-chase latency (kernelcast calibrate, benchmark "pointer-chase").
 // `next` holds one random cyclic permutation of the footprint's lines: the first word of each line is the index of
@@ -125,7 +125,7 @@ __kernel void chase(__global const uint* restrict next, uint hops, __global uint
 }
 """#
 
-    /// calibration/kernels/local.cl
+    /// `local.cl`
     public static let local = #"""
 // Local (shared) memory bandwidth (kernelcast calibrate, benchmark "local-memory").
 // Each work-group fills a tile of mask + 1 float4 values (a power of two, at least 4 * L), then every work-item reads
@@ -150,7 +150,7 @@ __kernel void local_read(__global float* restrict sink, uint iterations, uint ma
 }
 """#
 
-    /// calibration/kernels/fma.cl
+    /// `fma.cl`
     public static let fma = #"""
 // Peak arithmetic (kernelcast calibrate, benchmark "peak-arithmetic").
 // Built once per precision with -DREAL=float, -DREAL=double -DUSE_FP64, or -DREAL=half -DUSE_FP16. Each work-item
@@ -194,7 +194,7 @@ FMA_KERNEL(fma_4, VECTOR(4))
 FMA_KERNEL(fma_8, VECTOR(8))
 """#
 
-    /// calibration/kernels/launch.cl
+    /// `launch.cl`
     public static let launch = #"""
 // Launch overhead (kernelcast calibrate, benchmark "launch-overhead"): a kernel that does nothing, launched as one
 // work-item, so that what is timed is the launch itself.
@@ -202,7 +202,7 @@ __kernel void empty_kernel(__global uint* restrict unused) {
 }
 """#
 
-    /// calibration/kernels/ops.cl
+    /// `ops.cl`
     public static let ops = #"""
 // Cost of named elementwise ops (kernelcast calibrate, benchmark "element-ops"). Each kernel runs four independent
 // chains per work-item; every step applies the op, then renormalises with x = fma(x, a, b) so that values stay in a
@@ -267,7 +267,7 @@ __kernel void op_dropout(__global float* restrict sink, uint iterations, float a
 }
 """#
 
-    /// File name (in calibration/kernels/) and text of every source.
+    /// File name (as `calibrate kernels` writes it) and text of every source.
     public static let all: [(file: String, text: String)] = [
         ("stream.cl", stream), ("sweep.cl", sweep), ("chase.cl", chase), ("local.cl", local), ("fma.cl", fma),
         ("launch.cl", launch), ("ops.cl", ops),

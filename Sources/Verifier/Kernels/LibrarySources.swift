@@ -1,8 +1,8 @@
 /// The OpenCL C templates of the candidate library, parameterised by compile-time defines.
 ///
 /// A schedule turns into `#define` lines prepended to a template (see `LibraryKernels`), so that one template yields a
-/// whole space. The same texts are mirrored in `calibration/kernels/verifier/*.cl` for people and other tools; a test
-/// keeps the mirror identical. Every kernel bounds-checks its loads and stores, so ragged shapes need no padding.
+/// whole space. This is the only copy: `kernelcast calibrate kernels --output DIR` writes them as `verifier/*.cl` for
+/// people and other tools. Every kernel bounds-checks its loads and stores, so ragged shapes need no padding.
 public enum LibrarySources {
     /// Tiled SGEMM in the style of CLBlast's xgemm, row-major `C[M,N] = A[M,K] · B[K,N]`.
     public static let gemm = #"""
