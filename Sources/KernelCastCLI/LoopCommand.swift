@@ -170,8 +170,12 @@ func scheduleKey(_ candidate: Workloads.Candidate) -> String {
 func stepLine(_ step: LoopStep) -> String {
     var line: String
     switch step.outcome {
-    case let .measured(median, _, _):
+    case let .measured(median, low, high):
         line = "pass \(Seconds(base: median)) (predicted \(Seconds(base: step.predicted)))"
+        let measured = SpaceKnowledge.Measured(median: median, low: low, high: high)
+        if measured.isNoisy {
+            line += "; noisy (runs spread \(formatSignificant(100 * measured.spread, digits: 2))%): anchors nothing, rules nothing out"
+        }
     case let .rejected(reason): line = "REJECT \(reason)"
     case let .notRun(reason): line = "not run: \(reason)"
     }

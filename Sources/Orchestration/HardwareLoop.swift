@@ -129,7 +129,10 @@ public final class HardwareLoop {
             for pick in plan.picks {
                 observe(.verifying(pick, run: state.runsUsed + 1))
                 let made = Self.entry(pick.candidate, index: pick.index, space: c.space, path: c.spacePath, materialize: c.materialize)
-                let verifier = BatchVerifier(runner: c.runner, store: c.store, options: options)
+                // A candidate picked again after a noisy measurement is measured again, though the store holds it.
+                var runOptions = options
+                runOptions.force = state.steps.contains { $0.index == pick.index }
+                let verifier = BatchVerifier(runner: c.runner, store: c.store, options: runOptions)
                 let summary = try await verifier.run([made])
                 let record = summary.records.first
                 let outcome = record.map(Self.outcome) ?? .notRun(reason: "the store already holds a verdict")

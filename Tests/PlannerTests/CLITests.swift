@@ -121,7 +121,12 @@ func runKernelCast(_ arguments: [String], in directory: URL = repositoryRoot) th
         let steps = loop?["steps"] as? [[String: Any]] ?? []
         #expect(steps.count == 2)
         #expect(steps.allSatisfy { $0["verdict"] as? String == "pass" })
-        #expect(Set(steps.compactMap { $0["label"] as? String }).count == 2)
+        // A label runs twice only when its first runs spread too widely to be believed (the numpy runner's tiny
+        // kernels often do): it is measured again.
+        let first = steps[0]
+        let spread = ((first["high_s"] as? Double ?? 0) - (first["low_s"] as? Double ?? 0)) / (first["measured_s"] as? Double ?? 1)
+        let labels = Set(steps.compactMap { $0["label"] as? String }).count
+        #expect(labels == (spread > 0.25 ? 1 : 2), "spread \(spread)")
     }
 }
 

@@ -35,6 +35,28 @@ import Workloads
         #expect(abs(state.steps[2].predicted / scored.times[scored.position(of: state.steps[2].index)!] - 1.3) < 1e-9)
     }
 
+    /// Runs spread wider than the noise bound are measured again, and a noisy result never anchors the scale.
+    @Test func noisyMeasurementsAreMeasuredAgainAndAnchorNothing() throws {
+        let space = try CandidateFile.load(path: repositoryPath("plans/examples/gemm-fp16-4096.yaml"))
+        let model = PlanModel(machine: try machine("h100-sxm"))
+        let scored = Scorer.score(space, model: model)
+        var state = LoopState(scored: scored, model: model, budget: 10)
+        let plan = state.nextPlan()
+        let pick = plan.picks[0]
+        let noisy = LoopOutcome.measured(median: pick.time * 3, low: pick.time * 2, high: pick.time * 4)
+        state.record(pick, outcome: noisy, plan: plan)
+        #expect(state.knowledge.measured.isEmpty)
+        let again = state.nextPlan()
+        #expect(again.picks[0].index == pick.index)
+        state.record(again.picks[0], outcome: noisy, plan: again)
+        #expect(state.knowledge.measured[pick.index]?.isNoisy == true)
+        // Kept, but the scale stays the model's and nothing is ruled out by it.
+        let after = state.nextPlan()
+        #expect(after.anchor.count == 0)
+        #expect(after.picks[0].index != pick.index)
+        #expect(state.runsUsed == 2)
+    }
+
     @Test func theLoopStopsWhenNothingIsLeftInDoubt() throws {
         let space = try CandidateFile.load(path: repositoryPath("plans/examples/gemm-fp16-4096.yaml"))
         let model = PlanModel(machine: try machine("h100-sxm"))

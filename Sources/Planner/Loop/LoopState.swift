@@ -44,6 +44,9 @@ public struct LoopState: Sendable {
     public private(set) var steps: [LoopStep] = []
     /// Candidates whose runner failed, with how often: sent again at most once.
     private var failures: [Int: Int] = [:]
+    /// Candidates measured too noisily once (`SpaceKnowledge.Measured.isNoisy`): measured again before anything is
+    /// kept; a second noisy result is kept, flagged, and trusted for nothing but itself.
+    private var noisy: Set<Int> = []
 
     public init(scored: ScoredSpace, model: PlanModel, budget: Int, batch: Int = 1) {
         self.scored = scored
@@ -88,7 +91,10 @@ public struct LoopState: Sendable {
     public mutating func record(_ pick: Plan.Pick, outcome: LoopOutcome, plan: Plan) {
         switch outcome {
         case let .measured(median, low, high):
-            knowledge.measured[pick.index] = .init(median: median, low: low, high: high)
+            let measured = SpaceKnowledge.Measured(median: median, low: low, high: high)
+            // Rule: a first noisy measurement is measured again (it costs a run) rather than believed.
+            if measured.isNoisy, noisy.insert(pick.index).inserted { break }
+            knowledge.measured[pick.index] = measured
         case let .rejected(reason):
             knowledge.rejected[pick.index] = reason
         case .notRun:

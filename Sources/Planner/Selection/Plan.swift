@@ -92,7 +92,8 @@ public struct Plan: Sendable {
         if !knowledge.isEmpty {
             for i in 0..<n where knowledge.measured[indices[i]] != nil || knowledge.rejected[indices[i]] != nil {
                 measuredPosition[indices[i]] = i
-                if let m = knowledge.measured[indices[i]], m.median > 0, predicted[i] > 0 {
+                // Rule: a noisy measurement does not set the space's scale.
+                if let m = knowledge.measured[indices[i]], !m.isNoisy, m.median > 0, predicted[i] > 0 {
                     residuals.append(log(m.median / predicted[i]))
                 }
             }
@@ -113,10 +114,12 @@ public struct Plan: Sendable {
         var thresholdIndex: Int?
         var thresholdMeasured = false
         var bestMeasured: (index: Int, time: Double)?
+        // Rule: a noisy measurement rules nothing out; it stays the best measured if it is.
         for (index, m) in knowledge.measured.sorted(by: { $0.key < $1.key }) {
+            if bestMeasured == nil || m.median < bestMeasured!.time { bestMeasured = (index, m.median) }
+            if m.isNoisy { continue }
             let pessimistic = m.interval.pessimistic
             if pessimistic < threshold { threshold = pessimistic; thresholdIndex = index; thresholdMeasured = true }
-            if bestMeasured == nil || m.median < bestMeasured!.time { bestMeasured = (index, m.median) }
         }
         let known = measuredPosition
         for i in 0..<n {

@@ -19,6 +19,20 @@ public struct SpaceKnowledge: Sendable {
         public var interval: (optimistic: Double, pessimistic: Double) {
             (min(low ?? median, median * 0.99), max(high ?? median, median * 1.01))
         }
+
+        /// Spread past which a measurement says more about the host than the kernel: repeat runs on a quiet device
+        /// differ by about 1%, while a device shared with other work spreads its runs by tens of percent (a busy
+        /// host's demo stored runs spread 55-88%).
+        public static let noisySpread = 0.25
+
+        /// The spread between the 20th and 80th percentiles, over the median.
+        public var spread: Double {
+            guard let low, let high, median > 0 else { return 0 }
+            return (high - low) / median
+        }
+
+        /// Too noisy to anchor the scale or to rule candidates out (`noisySpread`).
+        public var isNoisy: Bool { spread > Self.noisySpread }
     }
 
     public var measured: [Int: Measured] = [:]
