@@ -39,6 +39,9 @@ import Testing
          "bad.yaml:4:10: error: problem: A (m x k x batch) would hold 4000000000000000000 elements; expected at most 2^40 (1099511627776)"),
         ("warps: 4", "warps: 4611686018427387904",
          "bad.yaml:5:58: error: schedule.warps: expected a positive whole number of at most 1048576, got 4611686018427387904"),
+        // A byte count past Int was converted with a trap.
+        ("version: 1", "version: 1\ncompiler: {shared_bytes: 1e30}",
+         "bad.yaml:2:26: error: compiler.shared_bytes: expected a number of bytes from 0 to 2^50 (1125899906842624), got 1e30"),
     ]
 
     @Test(arguments: cases)

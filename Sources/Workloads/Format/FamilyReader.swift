@@ -295,15 +295,24 @@ public enum FamilyReader {
     }
 
     /// A whole number of bytes, or a size with a unit ("48 KiB").
+    /// Bytes, as a number or a size with a unit, from 0 to `maxBytes`.
     static func byteCount(_ v: ValueReader) throws(FormatError) -> Int {
         let text = try v.string()
-        if let count = Int(text) {
-            guard count >= 0 else { throw v.error("expected a non-negative number of bytes, got \(count)") }
-            return count
+        let bytes: Double
+        if let count = Double(text) {
+            bytes = count
+        } else {
+            bytes = (try v.quantity(Bytes.self)).base
         }
-        if let count = Double(text), count >= 0, count.isFinite { return Int(count.rounded()) }
-        return (try v.quantity(Bytes.self)).count
+        // Rule: a byte count is checked as a Double, before it becomes an Int that 1e30 would not fit.
+        guard bytes >= 0, bytes <= Double(maxBytes) else {
+            throw v.error("expected a number of bytes from 0 to 2^50 (\(maxBytes)), got \(text)")
+        }
+        return Int(bytes.rounded())
     }
+
+    /// The most bytes one count may name (1 PiB): more than any kernel moves in one launch.
+    static let maxBytes = 1 << 50
 
     /// A grid or block: one positive number, or a list of up to three (their product is used).
     static func dimensions(_ v: ValueReader) throws(FormatError) -> Int {
