@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Calibration", dependencies: ["MachineModel", "Devices", "Store"]),
         .target(name: "Verifier", dependencies: ["MachineModel", "Workloads", "CostModel", "Devices", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Planner", dependencies: ["MachineModel", "Workloads", "CostModel"]),
+        // Presentation of the planner's results: the HTML report with its SVG charts.
+        .target(name: "Report", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner"]),
         .target(name: "Orchestration", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Verifier", "Store", "Devices"]),
         // Presentation over one library: the service's operations answer the HTTP API, the MCP tools and `kernelcast api`.
         .target(name: "Service", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Orchestration", "Verifier", "Store"]),
@@ -43,7 +45,7 @@ let package = Package(
             name: "KernelCastCLI",
             dependencies: [
                 "MachineModel", "Workloads", "CostModel", "Devices", "Calibration", "Verifier", "Store", "Planner", "Orchestration",
-                "Service", "HTTPAPI", "MCPSurface",
+                "Report", "Service", "HTTPAPI", "MCPSurface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +60,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPAPI", "MachineModel",
                                                       .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner", "KernelCastCLI"], exclude: ["Fixtures"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Report", "KernelCastCLI"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,7 @@ import Service
 import MachineModel
 import Orchestration
 import Planner
+import Report
 import Store
 import Verifier
 import Workloads

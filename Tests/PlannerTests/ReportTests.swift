@@ -3,7 +3,8 @@ import Foundation
 import MachineModel
 import Testing
 import Workloads
-@testable import Planner
+import Planner
+@testable import Report
 
 /// The report is checked the way people see it: rendered by headless Chromium (scripts/install-deps installs it),
 /// whose DOM must hold the three charts with their points.
