@@ -55,6 +55,11 @@ extension CostModel {
             sentence = "launch-bound: \(Seconds(base: p.resources.launch).description) of launches for "
                 + "\(Seconds(base: max(0, time - p.resources.launch)).description) of work"
         }
+        // The word names the bottleneck; when the latency shown beside it is longer, though within the margin that
+        // keeps a close call from being named latency-bound, say so rather than contradict the numbers.
+        if p.bottleneck != .latency, p.resources.latency > p.resources[p.bottleneck].base {
+            sentence += "; its latency (\(Seconds(base: p.resources.latency).description)) is as long, within the model's margin"
+        }
         sentence += advice(p, for: candidate)
 
         var notes: [String] = []
