@@ -61,7 +61,9 @@ struct PortCommand: ParsableCommand {
                 lines.append("no refinement of \(source.name) found: both sides use the cost model's default terms (run kernelcast refine --machine \(source.name))")
             }
             lines.append("")
-            lines.append("machine fields that differ (model inputs):")
+            // Each side as the model reads it: the source with its refinement's fitted fields, the target as stated
+            // with the carried scales; the ratio is of these two numbers, not of the datasheets.
+            lines.append("machine fields that differ (model inputs: \(source.name) as refined, \(target.name) as stated times the carried scales):")
             var diff = [["FIELD", source.name.uppercased(), target.name.uppercased(), "RATIO"]]
             for d in report.differences { diff.append([d.path, d.source, d.target, d.ratio.map { "x" + formatSignificant($0, digits: 3) } ?? "-"]) }
             lines.append(renderTable(diff, rightAligned: [3]))
