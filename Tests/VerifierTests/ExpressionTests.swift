@@ -14,6 +14,8 @@ import Testing
     @Test(arguments: [
         ("ceil_div(N, 64", "expected \")\" at column 15"), ("M +", "expected a number, a name or \"(\""), ("M $ 2", "unexpected \"$\""),
         ("Q * 2", "unknown name \"Q\"; known: K, M, N"), ("floor(N)", "unknown function \"floor\""), ("N / (M - M)", "division by zero"),
+        (String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000), "nested deeper than 200 levels"),
+        (String(repeating: "-", count: 100_000) + "1", "nested deeper than 200 levels"),
     ])
     func rejects(_ text: String, _ message: String) {
         #expect {

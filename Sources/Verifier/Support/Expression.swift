@@ -116,6 +116,8 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         let characters: [Character]
         let text: String
         var index = 0
+        var depth = 0
+        static let deepest = 200
 
         init(text: String) {
             self.text = text
@@ -160,6 +162,10 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         }
 
         mutating func parseUnary() throws(VerifierError) -> Node {
+            // Each parenthesis, call or minus recurses; a bound keeps 100,000 of them from overflowing the stack.
+            guard depth < Self.deepest else { throw fail("nested deeper than \(Self.deepest) levels") }
+            depth += 1
+            defer { depth -= 1 }
             skipSpaces()
             if index < characters.count, characters[index] == "-" {
                 index += 1
