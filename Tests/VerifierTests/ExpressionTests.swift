@@ -24,4 +24,13 @@ import Testing
             (error as? VerifierError).map { $0.code == .expression && $0.message.contains(message) } ?? false
         }
     }
+
+    @Test func anErrorQuotingAHugeExpressionStaysShort() {
+        let text = "N * " + String(repeating: "a", count: 100_000)
+        #expect {
+            _ = try SizeExpression(text).evaluate(["N": 2])
+        } throws: { error in
+            (error as? VerifierError).map { $0.message.count < 400 && $0.message.contains("(100004 characters)") } ?? false
+        }
+    }
 }

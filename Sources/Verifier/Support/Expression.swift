@@ -30,6 +30,11 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
 
     public var description: String { text }
 
+    /// `text` in quotes, cut past 100 characters so that an error quoting a 100 KB expression stays one short line.
+    static func quoted(_ text: String) -> String {
+        text.count <= 100 ? "\"\(text)\"" : "\"\(text.prefix(100))...\" (\(text.count) characters)"
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let value = try? container.decode(Int.self) {
@@ -76,7 +81,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             return value
         case let .name(name):
             guard let value = variables[name] else {
-                throw VerifierError(.expression, "\"\(text)\": unknown name \"\(name)\"; known: \(variables.keys.sorted().joined(separator: ", "))")
+                throw VerifierError(.expression, "\(Self.quoted(text)): unknown name \(Self.quoted(name)); known: \(variables.keys.sorted().joined(separator: ", "))")
             }
             return value
         case let .negate(inner):
@@ -89,7 +94,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             case "-": return a - b
             case "*": return a * b
             default:
-                guard b != 0 else { throw VerifierError(.expression, "\"\(text)\": division by zero") }
+                guard b != 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): division by zero") }
                 return op == "/" ? a / b : a % b
             }
         case let .call(function, arguments):
@@ -98,16 +103,16 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             switch function {
             case "ceil_div", "round_up":
                 guard values.count == 2 else {
-                    throw VerifierError(.expression, "\"\(text)\": \(function) takes two arguments, got \(values.count)")
+                    throw VerifierError(.expression, "\(Self.quoted(text)): \(function) takes two arguments, got \(values.count)")
                 }
-                guard values[1] > 0 else { throw VerifierError(.expression, "\"\(text)\": \(function) needs a positive divisor") }
+                guard values[1] > 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs a positive divisor") }
                 let quotient = (values[0] + values[1] - 1) / values[1]
                 return function == "ceil_div" ? quotient : quotient * values[1]
             case "min", "max":
-                guard !values.isEmpty else { throw VerifierError(.expression, "\"\(text)\": \(function) needs arguments") }
+                guard !values.isEmpty else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs arguments") }
                 return function == "min" ? values.min()! : values.max()!
             default:
-                throw VerifierError(.expression, "\"\(text)\": unknown function \"\(function)\"; known: ceil_div, round_up, min, max")
+                throw VerifierError(.expression, "\(Self.quoted(text)): unknown function \(Self.quoted(function)); known: ceil_div, round_up, min, max")
             }
         }
     }
@@ -125,7 +130,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         }
 
         func fail(_ message: String) -> VerifierError {
-            VerifierError(.expression, "\"\(text)\": \(message) at column \(index + 1)")
+            VerifierError(.expression, "\(SizeExpression.quoted(text)): \(message) at column \(index + 1)")
         }
 
         mutating func skipSpaces() {
