@@ -16,6 +16,8 @@ import Testing
         ("Q * 2", "unknown name \"Q\"; known: K, M, N"), ("floor(N)", "unknown function \"floor\""), ("N / (M - M)", "division by zero"),
         (String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000), "nested deeper than 200 levels"),
         (String(repeating: "-", count: 100_000) + "1", "nested deeper than 200 levels"),
+        ("M * 9223372036854775807 * 2", "does not fit in 64 bits"), ("-(-9223372036854775807 - 1)", "does not fit in 64 bits"),
+        ("round_up(9223372036854775807, 2)", "does not fit in 64 bits"),
     ])
     func rejects(_ text: String, _ message: String) {
         #expect {

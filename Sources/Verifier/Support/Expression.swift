@@ -75,6 +75,12 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         try evaluate(root, variables)
     }
 
+    /// Sizes come from files: a sum or product past 64 bits is an error, not a trap.
+    private func checked(_ result: (partialValue: Int, overflow: Bool)) throws(VerifierError) -> Int {
+        guard !result.overflow else { throw VerifierError(.expression, "\(Self.quoted(text)): the value does not fit in 64 bits") }
+        return result.partialValue
+    }
+
     private func evaluate(_ node: Node, _ variables: [String: Int]) throws(VerifierError) -> Int {
         switch node {
         case let .literal(value):
@@ -85,17 +91,17 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             }
             return value
         case let .negate(inner):
-            return -(try evaluate(inner, variables))
+            return try checked(0.subtractingReportingOverflow(try evaluate(inner, variables)))
         case let .binary(op, lhs, rhs):
             let a = try evaluate(lhs, variables)
             let b = try evaluate(rhs, variables)
             switch op {
-            case "+": return a + b
-            case "-": return a - b
-            case "*": return a * b
+            case "+": return try checked(a.addingReportingOverflow(b))
+            case "-": return try checked(a.subtractingReportingOverflow(b))
+            case "*": return try checked(a.multipliedReportingOverflow(by: b))
             default:
                 guard b != 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): division by zero") }
-                return op == "/" ? a / b : a % b
+                return try checked(op == "/" ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b))
             }
         case let .call(function, arguments):
             var values: [Int] = []
@@ -106,8 +112,8 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
                     throw VerifierError(.expression, "\(Self.quoted(text)): \(function) takes two arguments, got \(values.count)")
                 }
                 guard values[1] > 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs a positive divisor") }
-                let quotient = (values[0] + values[1] - 1) / values[1]
-                return function == "ceil_div" ? quotient : quotient * values[1]
+                let quotient = try checked(values[0].addingReportingOverflow(values[1] - 1)) / values[1]
+                return function == "ceil_div" ? quotient : try checked(quotient.multipliedReportingOverflow(by: values[1]))
             case "min", "max":
                 guard !values.isEmpty else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs arguments") }
                 return function == "min" ? values.min()! : values.max()!
