@@ -64,6 +64,18 @@ import Testing
         }
     }
 
+    @Test func aValueQuotedInAnErrorIsCut() throws {
+        let list = "[" + (1...1000).map(String.init).joined(separator: ", ") + "]"
+        let path = try write(Self.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "B/s", "samples": [\#(list)]}"#))
+        do {
+            _ = try CalibrationImport.load(path: path)
+            Issue.record("a list of lists loaded as samples")
+        } catch {
+            #expect(error.message.hasPrefix("\(path): measurements[0] (memory.dram.bandwidth): samples: expected numbers, got [1, 2, 3"))
+            #expect(error.message.hasSuffix(" characters)") && error.message.count < path.count + 300)
+        }
+    }
+
     @Test(arguments: [
         (ImportTests.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "B/s"}"#, version: 2), "version: 2 is not supported; this kernelcast reads version 1 to 1"),
         (#"{"version": 1, "kind": "something-else"}"#, "kind: expected \"kernelcast-calibration-import\", got something-else"),

@@ -30,6 +30,11 @@ public struct CalibrationImport: Sendable {
     /// Reads and checks the file's shape; field paths and units are checked against a machine by `fits(for:)`.
     public static func load(path: String) throws(CalibrationError) -> CalibrationImport {
         func fail(_ message: String) -> CalibrationError { CalibrationError(.importFormat, "\(path): \(message)") }
+        /// A value from the file as an error quotes it: on one line, cut past 100 characters (a list may hold thousands).
+        func shown(_ value: Any?) -> String {
+            let text = value.map { String(describing: $0) }?.replacingOccurrences(of: "\n", with: " ") ?? "nothing"
+            return text.count <= 100 ? text : "\(text.prefix(100))... (\(text.count) characters)"
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -48,7 +53,7 @@ public struct CalibrationImport: Sendable {
             throw fail("version: \(version) is not supported; this kernelcast reads version 1 to \(Self.version)")
         }
         guard let kind = top["kind"] as? String, kind == Self.kind else {
-            throw fail("kind: expected \"\(Self.kind)\", got \(String(describing: top["kind"] ?? "nothing"))")
+            throw fail("kind: expected \"\(Self.kind)\", got \(shown(top["kind"]))")
         }
         guard let machine = top["machine"] as? String, !machine.isEmpty else { throw fail("machine: missing; expected a machine name") }
         guard let list = top["measurements"] as? [Any] else { throw fail("measurements: missing; expected a list") }
@@ -59,9 +64,9 @@ public struct CalibrationImport: Sendable {
             guard let field = entry["field"] as? String, !field.isEmpty else {
                 throw fail("measurements[\(index)]: field: missing; expected a dotted machine-file path")
             }
-            let at = "measurements[\(index)] (\(field))"
+            let at = "measurements[\(index)] (\(shown(field)))"
             guard let value = (entry["value"] as? NSNumber)?.doubleValue, value.isFinite, value > 0 else {
-                throw fail("\(at): value: expected a positive number, got \(String(describing: entry["value"] ?? "nothing"))")
+                throw fail("\(at): value: expected a positive number, got \(shown(entry["value"]))")
             }
             guard let unit = entry["unit"] as? String else { throw fail("\(at): unit: missing; expected FLOP/s, OP/s, B/s, B, s or Hz") }
             var samples: [Double] = []
@@ -69,7 +74,7 @@ public struct CalibrationImport: Sendable {
                 guard let array = raw as? [Any] else { throw fail("\(at): samples: expected a list of numbers") }
                 for sample in array {
                     guard let number = (sample as? NSNumber)?.doubleValue, number.isFinite else {
-                        throw fail("\(at): samples: expected numbers, got \(sample)")
+                        throw fail("\(at): samples: expected numbers, got \(shown(sample))")
                     }
                     samples.append(number)
                 }
