@@ -33,6 +33,10 @@ import Testing
         ("name: g\n", "",
          "bad.yaml:1:1: error: name: missing required field"),
         // Numbers past what any device runs are refused where they are read, before any arithmetic overflows.
+        ("stages: 2}", "stages: 2}\ncompiler: {shared_bytes: 1e30}",
+         "bad.yaml:6:26: error: compiler.shared_bytes: expected a number of bytes from 0 to 2^60 (1 EiB), got \"1e30\""),
+        ("stages: 2}", "stages: 2}\ncompiler: {shared_bytes: 1e30 KiB}",
+         "bad.yaml:6:26: error: compiler.shared_bytes: expected a number of bytes from 0 to 2^60 (1 EiB), got \"1e30 KiB\""),
         ("k: 64,", "k: 9223372036854775807,",
          "bad.yaml:4:28: error: problem.k: expected a positive whole number of at most 2147483647, got 9223372036854775807"),
         ("m: 64, n: 64, k: 64,", "m: 2000000000, n: 64, k: 2000000000,",

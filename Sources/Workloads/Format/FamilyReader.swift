@@ -297,8 +297,15 @@ public enum FamilyReader {
             guard count >= 0 else { throw v.error("expected a non-negative number of bytes, got \(count)") }
             return count
         }
-        if let count = Double(text), count >= 0, count.isFinite { return Int(count.rounded()) }
-        return (try v.quantity(Bytes.self)).count
+        var count = -1.0
+        if let number = Double(text) {
+            if number.isFinite { count = number }
+        } else {
+            count = try v.quantity(Bytes.self).base
+        }
+        // Rule: no kernel moves 2^60 bytes (an exbibyte); a larger figure is refused before it becomes an Int.
+        guard count >= 0, count < 0x1p60 else { throw v.error("expected a number of bytes from 0 to 2^60 (1 EiB), got \"\(text)\"") }
+        return Int(count.rounded())
     }
 
     /// A grid or block: one positive number, or a list of up to three (their product is used).
