@@ -64,6 +64,17 @@ import Testing
         }
     }
 
+    @Test func aHugeUnitIsCutInItsError() throws {
+        let unit = String(repeating: "x", count: 100_000)
+        let path = try write(Self.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "\#(unit)"}"#))
+        do {
+            _ = try CalibrationImport.load(path: path).fits(for: SyntheticCPU.machine())
+            Issue.record("an unknown unit fitted")
+        } catch {
+            #expect("\(error)".contains("(100000 characters)\" does not fit the field") && "\(error)".count < path.count + 300)
+        }
+    }
+
     @Test func aValueQuotedInAnErrorIsCut() throws {
         let list = "[" + (1...1000).map(String.init).joined(separator: ", ") + "]"
         let path = try write(Self.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "B/s", "samples": [\#(list)]}"#))
