@@ -91,6 +91,8 @@ import Testing
         (ImportTests.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "B/s"}"#, version: 2), "version: 2 is not supported; this kernelcast reads version 1 to 1"),
         (#"{"version": 1, "kind": "something-else"}"#, "kind: expected \"kernelcast-calibration-import\", got something-else"),
         (ImportTests.file(#"{"field": "memory.dram.bandwidth", "value": -3, "unit": "B/s"}"#), "measurements[0] (memory.dram.bandwidth): value: expected a positive number, got -3"),
+        (ImportTests.file(#"{"field": "compute.peak.vector.fp\#(String(repeating: "(", count: 1000))", "value": 1e12, "unit": "FLOP/s"}"#),
+         "measurements[0]: field: expected a dotted machine-file path, got 1022 characters"),
         ("not json", "not valid JSON"),
     ])
     func malformedFilesAreOneLineErrors(text: String, message: String) throws {

@@ -65,6 +65,10 @@ public struct CalibrationImport: Sendable {
             guard let field = entry["field"] as? String, !field.isEmpty else {
                 throw fail("measurements[\(index)]: field: missing; expected a dotted machine-file path")
             }
+            // Rule: a machine-file path is a few words; errors about a longer one would quote it whole.
+            guard field.count <= 200 else {
+                throw fail("measurements[\(index)]: field: expected a dotted machine-file path, got \(field.count) characters")
+            }
             let at = "measurements[\(index)] (\(Self.shown(field)))"
             guard let value = (entry["value"] as? NSNumber)?.doubleValue, value.isFinite, value > 0 else {
                 throw fail("\(at): value: expected a positive number, got \(Self.shown(entry["value"]))")
