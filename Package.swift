@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPAPI", "MachineModel",
                                                       .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Report", "KernelCastCLI"], exclude: ["Fixtures"]),
+        .testTarget(name: "FuzzTests", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Calibration", "Verifier", "Service"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,10 +64,35 @@ import Testing
         }
     }
 
+    @Test func aHugeUnitIsCutInItsError() throws {
+        let unit = String(repeating: "x", count: 100_000)
+        let path = try write(Self.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "\#(unit)"}"#))
+        do {
+            _ = try CalibrationImport.load(path: path).fits(for: SyntheticCPU.machine())
+            Issue.record("an unknown unit fitted")
+        } catch {
+            #expect("\(error)".contains("(100000 characters)\" does not fit the field") && "\(error)".count < path.count + 300)
+        }
+    }
+
+    @Test func aValueQuotedInAnErrorIsCut() throws {
+        let list = "[" + (1...1000).map(String.init).joined(separator: ", ") + "]"
+        let path = try write(Self.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "B/s", "samples": [\#(list)]}"#))
+        do {
+            _ = try CalibrationImport.load(path: path)
+            Issue.record("a list of lists loaded as samples")
+        } catch {
+            #expect(error.message.hasPrefix("\(path): measurements[0] (memory.dram.bandwidth): samples: expected numbers, got [1, 2, 3"))
+            #expect(error.message.hasSuffix(" characters)") && error.message.count < path.count + 300)
+        }
+    }
+
     @Test(arguments: [
         (ImportTests.file(#"{"field": "memory.dram.bandwidth", "value": 1e12, "unit": "B/s"}"#, version: 2), "version: 2 is not supported; this kernelcast reads version 1 to 1"),
         (#"{"version": 1, "kind": "something-else"}"#, "kind: expected \"kernelcast-calibration-import\", got something-else"),
         (ImportTests.file(#"{"field": "memory.dram.bandwidth", "value": -3, "unit": "B/s"}"#), "measurements[0] (memory.dram.bandwidth): value: expected a positive number, got -3"),
+        (ImportTests.file(#"{"field": "compute.peak.vector.fp\#(String(repeating: "(", count: 1000))", "value": 1e12, "unit": "FLOP/s"}"#),
+         "measurements[0]: field: expected a dotted machine-file path, got 1022 characters"),
         ("not json", "not valid JSON"),
     ])
     func malformedFilesAreOneLineErrors(text: String, message: String) throws {

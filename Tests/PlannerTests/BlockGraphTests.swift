@@ -89,6 +89,8 @@ import Workloads
          "t.json:2:12: error: not valid JSON: expected a key in double quotes"),
         ("event without a time", #"{"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k"}]}"#,
          "t.json:1:18: error: traceEvents[0].ts: missing required field"),
+        ("correlation past Int", #"{"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 0, "args": {"correlation": 1e300}}]}"#,
+         "t.json:1:93: error: traceEvents[0].args.correlation: expected a whole number, got \"1e300\""),
     ]
 
     @Test(arguments: malformed)

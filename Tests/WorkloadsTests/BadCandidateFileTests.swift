@@ -33,15 +33,16 @@ import Testing
         ("name: g\n", "",
          "bad.yaml:1:1: error: name: missing required field"),
         // Numbers past what any device runs are refused where they are read, before any arithmetic overflows.
+        ("stages: 2}", "stages: 2}\ncompiler: {shared_bytes: 1e30}",
+         "bad.yaml:6:26: error: compiler.shared_bytes: expected a number of bytes from 0 to 2^50 (1 PiB), got \"1e30\""),
+        ("stages: 2}", "stages: 2}\ncompiler: {shared_bytes: 1e30 KiB}",
+         "bad.yaml:6:26: error: compiler.shared_bytes: expected a number of bytes from 0 to 2^50 (1 PiB), got \"1e30 KiB\""),
         ("k: 64,", "k: 9223372036854775807,",
          "bad.yaml:4:28: error: problem.k: expected a positive whole number of at most 2147483647, got 9223372036854775807"),
         ("m: 64, n: 64, k: 64,", "m: 2000000000, n: 64, k: 2000000000,",
          "bad.yaml:4:10: error: problem: A (m x k x batch) would hold 4000000000000000000 elements; expected at most 2^40 (1099511627776)"),
         ("warps: 4", "warps: 4611686018427387904",
          "bad.yaml:5:58: error: schedule.warps: expected a positive whole number of at most 1048576, got 4611686018427387904"),
-        // A byte count past Int was converted with a trap.
-        ("version: 1", "version: 1\ncompiler: {shared_bytes: 1e30}",
-         "bad.yaml:2:26: error: compiler.shared_bytes: expected a number of bytes from 0 to 2^50 (1125899906842624), got 1e30"),
     ]
 
     @Test(arguments: cases)

@@ -27,6 +27,12 @@ public struct CalibrationImport: Sendable {
     /// Probes the harness could not run, with its reason.
     public var skipped: [(field: String, reason: String)]
 
+    /// A value from the file as an error quotes it: on one line, cut past 100 characters (a list may hold thousands).
+    static func shown(_ value: Any?) -> String {
+        let text = value.map { String(describing: $0) }?.replacingOccurrences(of: "\n", with: " ") ?? "nothing"
+        return text.count <= 100 ? text : "\(text.prefix(100))... (\(text.count) characters)"
+    }
+
     /// Reads and checks the file's shape; field paths and units are checked against a machine by `fits(for:)`.
     public static func load(path: String) throws(CalibrationError) -> CalibrationImport {
         func fail(_ message: String) -> CalibrationError { CalibrationError(.importFormat, "\(path): \(message)") }
@@ -48,7 +54,7 @@ public struct CalibrationImport: Sendable {
             throw fail("version: \(version) is not supported; this kernelcast reads version 1 to \(Self.version)")
         }
         guard let kind = top["kind"] as? String, kind == Self.kind else {
-            throw fail("kind: expected \"\(Self.kind)\", got \(String(describing: top["kind"] ?? "nothing"))")
+            throw fail("kind: expected \"\(Self.kind)\", got \(Self.shown(top["kind"]))")
         }
         guard let machine = top["machine"] as? String, !machine.isEmpty else { throw fail("machine: missing; expected a machine name") }
         guard let list = top["measurements"] as? [Any] else { throw fail("measurements: missing; expected a list") }
@@ -59,9 +65,13 @@ public struct CalibrationImport: Sendable {
             guard let field = entry["field"] as? String, !field.isEmpty else {
                 throw fail("measurements[\(index)]: field: missing; expected a dotted machine-file path")
             }
-            let at = "measurements[\(index)] (\(field))"
+            // Rule: a machine-file path is a few words; errors about a longer one would quote it whole.
+            guard field.count <= 200 else {
+                throw fail("measurements[\(index)]: field: expected a dotted machine-file path, got \(field.count) characters")
+            }
+            let at = "measurements[\(index)] (\(Self.shown(field)))"
             guard let value = (entry["value"] as? NSNumber)?.doubleValue, value.isFinite, value > 0 else {
-                throw fail("\(at): value: expected a positive number, got \(String(describing: entry["value"] ?? "nothing"))")
+                throw fail("\(at): value: expected a positive number, got \(Self.shown(entry["value"]))")
             }
             guard let unit = entry["unit"] as? String else { throw fail("\(at): unit: missing; expected FLOP/s, OP/s, B/s, B, s or Hz") }
             var samples: [Double] = []
@@ -69,7 +79,7 @@ public struct CalibrationImport: Sendable {
                 guard let array = raw as? [Any] else { throw fail("\(at): samples: expected a list of numbers") }
                 for sample in array {
                     guard let number = (sample as? NSNumber)?.doubleValue, number.isFinite else {
-                        throw fail("\(at): samples: expected numbers, got \(sample)")
+                        throw fail("\(at): samples: expected numbers, got \(Self.shown(sample))")
                     }
                     samples.append(number)
                 }
@@ -90,7 +100,7 @@ public struct CalibrationImport: Sendable {
     public func fits(for machine: Machine) throws(CalibrationError) -> [FieldFit] {
         var fits: [FieldFit] = []
         for entry in measurements {
-            let at = "\(path): measurements[\(entry.index)] (\(entry.field))"
+            let at = "\(path): measurements[\(entry.index)] (\(Self.shown(entry.field)))"
             let kind: FieldValue.Kind
             do {
                 kind = try MachineFields.kind(of: entry.field, in: machine)
@@ -98,7 +108,7 @@ public struct CalibrationImport: Sendable {
                 throw CalibrationError(.unknownField, "\(at): \(error.message)")
             }
             guard let factor = kind.factor(of: entry.unit) else {
-                throw CalibrationError(.unitMismatch, "\(at): unit \"\(entry.unit)\" does not fit the field, which holds \(kind.noun)")
+                throw CalibrationError(.unitMismatch, "\(at): unit \"\(Self.shown(entry.unit))\" does not fit the field, which holds \(kind.noun)")
             }
             fits.append(FieldFit(
                 path: entry.field, value: FieldValue(kind, entry.value * factor), benchmark: "import",

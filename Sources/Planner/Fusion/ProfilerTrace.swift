@@ -29,7 +29,7 @@ public enum ProfilerTrace {
             let tid = try e.optional("tid") { v throws(FormatError) in try v.string() } ?? ""
             let args = try e.optional("args") { v throws(FormatError) in try v.mapping() }
             func intArg(_ key: String) throws(FormatError) -> Int? {
-                try args?.optional(key) { v throws(FormatError) in Int(try v.double()) }
+                try args?.optional(key) { v throws(FormatError) in try v.int() }
             }
             switch cat {
             case "cpu_op":

@@ -157,15 +157,35 @@ public enum SourceCandidateFile {
 
 /// Reads a problem with the cost model's keys (docs/candidate-format.md), into the verifier's problem.
 public enum ProblemReader {
+    /// The bounds candidate files put on problems (Workloads' FamilyReader.maxExtent and maxTensorElements), so that
+    /// buffer sizes never overflow.
+    static let maxExtent = Int(Int32.max)
+    static let maxTensorElements = 1 << 40
+
     public static func read(family: String, _ m: MappingReader, at v: ValueReader) throws(FormatError) -> Problem {
-        func size(_ key: String) throws(FormatError) -> Int { try m.required(key) { v throws(FormatError) in try v.positiveInt() } }
+        func extent(_ v: ValueReader) throws(FormatError) -> Int {
+            let value = try v.positiveInt()
+            guard value <= maxExtent else { throw v.error("expected a positive whole number of at most \(maxExtent), got \(value)") }
+            return value
+        }
+        func size(_ key: String) throws(FormatError) -> Int { try m.required(key, extent) }
+        func tensor(_ name: String, _ extents: Int...) throws(FormatError) {
+            let elements = extents.reduce(1.0) { $0 * Double($1) }
+            guard elements <= Double(maxTensorElements) else {
+                throw v.error("\(name) would hold \(elements) elements; expected at most 2^40 (\(maxTensorElements))")
+            }
+        }
         let dtype = try m.optional("dtype") { v throws(FormatError) in try v.oneOf(DataType.self) } ?? .fp32
         let problem: Problem
         switch family {
         case "gemm":
-            let batch = try m.optional("batch") { v throws(FormatError) in try v.positiveInt() } ?? 1
+            let batch = try m.optional("batch", extent) ?? 1
             let epilogue = try m.optional("epilogue") { v throws(FormatError) in try v.oneOf(GemmProblem.Epilogue.self) } ?? .none
-            problem = .gemm(GemmProblem(m: try size("m"), n: try size("n"), k: try size("k"), batch: batch, epilogue: epilogue, dataType: dtype))
+            let (rows, columns, depth) = (try size("m"), try size("n"), try size("k"))
+            try tensor("A (m x k x batch)", rows, depth, batch)
+            try tensor("B (k x n x batch)", depth, columns, batch)
+            try tensor("C (m x n x batch)", rows, columns, batch)
+            problem = .gemm(GemmProblem(m: rows, n: columns, k: depth, batch: batch, epilogue: epilogue, dataType: dtype))
         case "elementwise":
             let elements = try size("elements")
             let extra = try m.optional("extra_inputs") { v throws(FormatError) in try v.nonNegativeInt() }
@@ -177,9 +197,13 @@ public enum ProblemReader {
             problem = .elementwise(ElementwiseProblem(count: elements, ops: ops, dataType: dtype))
         case "reduction":
             let op = try m.required("op") { v throws(FormatError) in try v.oneOf(RowOp.self) }
-            problem = .rows(RowProblem(op: op, rows: try size("rows"), columns: try size("cols"), dataType: dtype))
+            let (rows, columns) = (try size("rows"), try size("cols"))
+            try tensor("the matrix (rows x cols)", rows, columns)
+            problem = .rows(RowProblem(op: op, rows: rows, columns: columns, dataType: dtype))
         case "transpose":
-            problem = .transpose(TransposeProblem(rows: try size("rows"), columns: try size("cols"), dataType: dtype))
+            let (rows, columns) = (try size("rows"), try size("cols"))
+            try tensor("the matrix (rows x cols)", rows, columns)
+            problem = .transpose(TransposeProblem(rows: rows, columns: columns, dataType: dtype))
         case "copy":
             problem = .copy(CopyProblem(count: try size("elements"), dataType: dtype))
         default:

@@ -16,14 +16,13 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         case call(String, [Node])
     }
 
-    /// The longest expression read: launch geometry is a line, and a bounded text bounds the tree's depth.
+    /// The longest expression read: launch geometry is a line, and a bounded text bounds the depth of the tree that
+    /// a long chain (`1+1+1+...`) builds, which evaluation walks recursively.
     public static let longest = 1000
-    /// The deepest nesting of parentheses, calls and unary minus read.
-    public static let deepest = 64
 
     public init(_ text: String) throws(VerifierError) {
         guard text.count <= Self.longest else {
-            throw VerifierError(.expression, "an expression of \(text.count) characters; at most \(Self.longest) are read")
+            throw VerifierError(.expression, "\(Self.quoted(text)): an expression of \(text.count) characters; at most \(Self.longest) are read")
         }
         self.text = text
         var parser = Parser(text: text)
@@ -37,6 +36,11 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
     }
 
     public var description: String { text }
+
+    /// `text` in quotes, cut past 100 characters so that an error quoting a 100 KB expression stays one short line.
+    static func quoted(_ text: String) -> String {
+        text.count <= 100 ? "\"\(text)\"" : "\"\(text.prefix(100))...\" (\(text.count) characters)"
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -78,58 +82,52 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         try evaluate(root, variables)
     }
 
+    /// Sizes come from files: a sum or product past 64 bits is an error, not a trap.
+    private func checked(_ result: (partialValue: Int, overflow: Bool)) throws(VerifierError) -> Int {
+        guard !result.overflow else { throw VerifierError(.expression, "\(Self.quoted(text)): the value does not fit in 64 bits") }
+        return result.partialValue
+    }
+
     private func evaluate(_ node: Node, _ variables: [String: Int]) throws(VerifierError) -> Int {
         switch node {
         case let .literal(value):
             return value
         case let .name(name):
             guard let value = variables[name] else {
-                throw VerifierError(.expression, "\"\(text)\": unknown name \"\(name)\"; known: \(variables.keys.sorted().joined(separator: ", "))")
+                throw VerifierError(.expression, "\(Self.quoted(text)): unknown name \(Self.quoted(name)); known: \(variables.keys.sorted().joined(separator: ", "))")
             }
             return value
         case let .negate(inner):
-            let value = try evaluate(inner, variables)
-            guard value != Int.min else { throw overflow() }
-            return -value
+            return try checked(0.subtractingReportingOverflow(try evaluate(inner, variables)))
         case let .binary(op, lhs, rhs):
             let a = try evaluate(lhs, variables)
             let b = try evaluate(rhs, variables)
-            let (result, overflowed): (Int, Bool)
             switch op {
-            case "+": (result, overflowed) = a.addingReportingOverflow(b)
-            case "-": (result, overflowed) = a.subtractingReportingOverflow(b)
-            case "*": (result, overflowed) = a.multipliedReportingOverflow(by: b)
+            case "+": return try checked(a.addingReportingOverflow(b))
+            case "-": return try checked(a.subtractingReportingOverflow(b))
+            case "*": return try checked(a.multipliedReportingOverflow(by: b))
             default:
-                guard b != 0 else { throw VerifierError(.expression, "\"\(text)\": division by zero") }
-                (result, overflowed) = op == "/" ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b)
+                guard b != 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): division by zero") }
+                return try checked(op == "/" ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b))
             }
-            guard !overflowed else { throw overflow() }
-            return result
         case let .call(function, arguments):
             var values: [Int] = []
             for argument in arguments { values.append(try evaluate(argument, variables)) }
             switch function {
             case "ceil_div", "round_up":
                 guard values.count == 2 else {
-                    throw VerifierError(.expression, "\"\(text)\": \(function) takes two arguments, got \(values.count)")
+                    throw VerifierError(.expression, "\(Self.quoted(text)): \(function) takes two arguments, got \(values.count)")
                 }
-                guard values[1] > 0 else { throw VerifierError(.expression, "\"\(text)\": \(function) needs a positive divisor") }
-                let (sum, overflowed) = values[0].addingReportingOverflow(values[1] - 1)
-                let quotient = sum / values[1]
-                let (rounded, overflowedAgain) = quotient.multipliedReportingOverflow(by: values[1])
-                guard !overflowed, !overflowedAgain else { throw overflow() }
-                return function == "ceil_div" ? quotient : rounded
+                guard values[1] > 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs a positive divisor") }
+                let quotient = try checked(values[0].addingReportingOverflow(values[1] - 1)) / values[1]
+                return function == "ceil_div" ? quotient : try checked(quotient.multipliedReportingOverflow(by: values[1]))
             case "min", "max":
-                guard !values.isEmpty else { throw VerifierError(.expression, "\"\(text)\": \(function) needs arguments") }
+                guard !values.isEmpty else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs arguments") }
                 return function == "min" ? values.min()! : values.max()!
             default:
-                throw VerifierError(.expression, "\"\(text)\": unknown function \"\(function)\"; known: ceil_div, round_up, min, max")
+                throw VerifierError(.expression, "\(Self.quoted(text)): unknown function \(Self.quoted(function)); known: ceil_div, round_up, min, max")
             }
         }
-    }
-
-    private func overflow() -> VerifierError {
-        VerifierError(.expression, "\"\(text)\": the value does not fit a 64-bit integer")
     }
 
     private struct Parser {
@@ -137,12 +135,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         let text: String
         var index = 0
         var depth = 0
-
-        /// One level deeper, refused past `deepest` (a recursive parser would otherwise run out of stack).
-        mutating func descend() throws(VerifierError) {
-            depth += 1
-            guard depth <= SizeExpression.deepest else { throw fail("nesting deeper than \(SizeExpression.deepest) levels") }
-        }
+        static let deepest = 200
 
         init(text: String) {
             self.text = text
@@ -150,7 +143,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         }
 
         func fail(_ message: String) -> VerifierError {
-            VerifierError(.expression, "\"\(text)\": \(message) at column \(index + 1)")
+            VerifierError(.expression, "\(SizeExpression.quoted(text)): \(message) at column \(index + 1)")
         }
 
         mutating func skipSpaces() {
@@ -187,11 +180,13 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         }
 
         mutating func parseUnary() throws(VerifierError) -> Node {
+            // Each parenthesis, call or minus recurses; a bound keeps 100,000 of them from overflowing the stack.
+            guard depth < Self.deepest else { throw fail("nested deeper than \(Self.deepest) levels") }
+            depth += 1
+            defer { depth -= 1 }
             skipSpaces()
             if index < characters.count, characters[index] == "-" {
                 index += 1
-                try descend()
-                defer { depth -= 1 }
                 return .negate(try parseUnary())
             }
             return try parseAtom()
@@ -203,8 +198,6 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             let c = characters[index]
             if c == "(" {
                 index += 1
-                try descend()
-                defer { depth -= 1 }
                 let inner = try parseSum()
                 skipSpaces()
                 guard index < characters.count, characters[index] == ")" else { throw fail("expected \")\"") }
@@ -226,8 +219,6 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
                 skipSpaces()
                 if index < characters.count, characters[index] == "(" {
                     index += 1
-                    try descend()
-                    defer { depth -= 1 }
                     var arguments: [Node] = []
                     skipSpaces()
                     if index < characters.count, characters[index] == ")" {

@@ -294,8 +294,7 @@ public enum FamilyReader {
         return value
     }
 
-    /// A whole number of bytes, or a size with a unit ("48 KiB").
-    /// Bytes, as a number or a size with a unit, from 0 to `maxBytes`.
+    /// Bytes, as a number or a size with a unit ("48 KiB"), from 0 to `maxBytes`.
     static func byteCount(_ v: ValueReader) throws(FormatError) -> Int {
         let text = try v.string()
         let bytes: Double
@@ -306,7 +305,7 @@ public enum FamilyReader {
         }
         // Rule: a byte count is checked as a Double, before it becomes an Int that 1e30 would not fit.
         guard bytes >= 0, bytes <= Double(maxBytes) else {
-            throw v.error("expected a number of bytes from 0 to 2^50 (\(maxBytes)), got \(text)")
+            throw v.error("expected a number of bytes from 0 to 2^50 (1 PiB), got \"\(text)\"")
         }
         return Int(bytes.rounded())
     }
