@@ -35,7 +35,7 @@ struct MachineOptions: ParsableArguments {
         guard let machine = library.machine(named: name) else {
             let names = library.machines.map(\.name)
             let hint = suggestion(for: name, among: names).map { "did you mean \($0)? " } ?? ""
-            throw ValidationError("no machine named \"\(name)\"; \(hint)known: \(names.joined(separator: ", "))")
+            throw ValidationError("no machine named \(quoted(name)); \(hint)known: \(names.joined(separator: ", "))")
         }
         return machine
     }

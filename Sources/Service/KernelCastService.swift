@@ -131,7 +131,7 @@ public final class KernelCastService: Sendable {
         if let machine = library.machine(named: name) { return machine }
         let names = library.machines.map(\.name)
         let hint = suggestion(for: name, among: names).map { "did you mean \($0)? " } ?? ""
-        throw ServiceError(.notFound, "no machine named \"\(name)\"",
+        throw ServiceError(.notFound, "no machine named \(quoted(name))",
                            remedy: "\(hint)known machines: \(names.joined(separator: ", "))")
     }
 

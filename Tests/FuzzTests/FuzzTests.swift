@@ -61,13 +61,7 @@ import Testing
 
             if let refusal {
                 #expect(!refusal.isEmpty, "\(note): the error is empty")
-                if format.name == "service-request" && refusal.hasPrefix("error: no machine named") {
-                    withKnownIssue("the service quotes an unknown machine name whole (Sources/Service, outside issue 15's fixes)", isIntermittent: true) {
-                        Self.expectOneShortLine(refusal, note: note)
-                    }
-                } else {
-                    Self.expectOneShortLine(refusal, note: note)
-                }
+                Self.expectOneShortLine(refusal, note: note)
             }
             #expect(took < Self.hang, "\(note): took \(took)")
         }

@@ -22,3 +22,14 @@ public func suggestion(for name: String, among names: [String]) -> String? {
     guard let best = scored.first, best.1 <= max(2, name.count / 3) else { return nil }
     return best.0
 }
+
+/// `text` in double quotes for an error message: cut past `limit` characters with the length said, line breaks and
+/// control characters escaped, so that an error quoting what a user typed (a 100 KB name) stays one short line.
+public func quoted(_ text: String, limit: Int = 100) -> String {
+    var out = ""
+    for (count, c) in text.enumerated() {
+        guard count < limit else { return "\"\(out)...\" (\(text.count) characters)" }
+        if let ascii = c.asciiValue, ascii < 0x20 || ascii == 0x7F { out += "\\u{\(String(ascii, radix: 16))}" } else { out.append(c) }
+    }
+    return "\"\(out)\""
+}

@@ -1,3 +1,5 @@
+import MachineModel
+
 /// An integer expression over a problem's named sizes, for launch geometry and scalar arguments:
 /// `ceil_div(N, 64) * 16`, `M * K`, `round_up(N, 128)`, `max(1, K / 4)`.
 ///
@@ -22,7 +24,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
 
     public init(_ text: String) throws(VerifierError) {
         guard text.count <= Self.longest else {
-            throw VerifierError(.expression, "\(Self.quoted(text)): an expression of \(text.count) characters; at most \(Self.longest) are read")
+            throw VerifierError(.expression, "\(quoted(text)): an expression of \(text.count) characters; at most \(Self.longest) are read")
         }
         self.text = text
         var parser = Parser(text: text)
@@ -36,11 +38,6 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
     }
 
     public var description: String { text }
-
-    /// `text` in quotes, cut past 100 characters so that an error quoting a 100 KB expression stays one short line.
-    static func quoted(_ text: String) -> String {
-        text.count <= 100 ? "\"\(text)\"" : "\"\(text.prefix(100))...\" (\(text.count) characters)"
-    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -84,7 +81,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
 
     /// Sizes come from files: a sum or product past 64 bits is an error, not a trap.
     private func checked(_ result: (partialValue: Int, overflow: Bool)) throws(VerifierError) -> Int {
-        guard !result.overflow else { throw VerifierError(.expression, "\(Self.quoted(text)): the value does not fit in 64 bits") }
+        guard !result.overflow else { throw VerifierError(.expression, "\(quoted(text)): the value does not fit in 64 bits") }
         return result.partialValue
     }
 
@@ -94,7 +91,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             return value
         case let .name(name):
             guard let value = variables[name] else {
-                throw VerifierError(.expression, "\(Self.quoted(text)): unknown name \(Self.quoted(name)); known: \(variables.keys.sorted().joined(separator: ", "))")
+                throw VerifierError(.expression, "\(quoted(text)): unknown name \(quoted(name)); known: \(variables.keys.sorted().joined(separator: ", "))")
             }
             return value
         case let .negate(inner):
@@ -107,7 +104,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             case "-": return try checked(a.subtractingReportingOverflow(b))
             case "*": return try checked(a.multipliedReportingOverflow(by: b))
             default:
-                guard b != 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): division by zero") }
+                guard b != 0 else { throw VerifierError(.expression, "\(quoted(text)): division by zero") }
                 return try checked(op == "/" ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b))
             }
         case let .call(function, arguments):
@@ -116,16 +113,16 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
             switch function {
             case "ceil_div", "round_up":
                 guard values.count == 2 else {
-                    throw VerifierError(.expression, "\(Self.quoted(text)): \(function) takes two arguments, got \(values.count)")
+                    throw VerifierError(.expression, "\(quoted(text)): \(function) takes two arguments, got \(values.count)")
                 }
-                guard values[1] > 0 else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs a positive divisor") }
+                guard values[1] > 0 else { throw VerifierError(.expression, "\(quoted(text)): \(function) needs a positive divisor") }
                 let quotient = try checked(values[0].addingReportingOverflow(values[1] - 1)) / values[1]
                 return function == "ceil_div" ? quotient : try checked(quotient.multipliedReportingOverflow(by: values[1]))
             case "min", "max":
-                guard !values.isEmpty else { throw VerifierError(.expression, "\(Self.quoted(text)): \(function) needs arguments") }
+                guard !values.isEmpty else { throw VerifierError(.expression, "\(quoted(text)): \(function) needs arguments") }
                 return function == "min" ? values.min()! : values.max()!
             default:
-                throw VerifierError(.expression, "\(Self.quoted(text)): unknown function \(Self.quoted(function)); known: ceil_div, round_up, min, max")
+                throw VerifierError(.expression, "\(quoted(text)): unknown function \(quoted(function)); known: ceil_div, round_up, min, max")
             }
         }
     }
@@ -143,7 +140,7 @@ public struct SizeExpression: Hashable, Sendable, Codable, CustomStringConvertib
         }
 
         func fail(_ message: String) -> VerifierError {
-            VerifierError(.expression, "\(SizeExpression.quoted(text)): \(message) at column \(index + 1)")
+            VerifierError(.expression, "\(quoted(text)): \(message) at column \(index + 1)")
         }
 
         mutating func skipSpaces() {
