@@ -5,6 +5,7 @@ Needs KERNELCAST_BIN (the built kernelcast) and schemathesis; run from the repos
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import urllib.error
@@ -20,7 +21,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.fixture(scope="module")
 def server():
     with tempfile.TemporaryDirectory() as folder:
-        process = subprocess.Popen([BIN, "serve", "--port", "0", "--store", os.path.join(folder, "kc.sqlite")], cwd=ROOT,
+        # The server answers from copies of the machines and their refinements: a request that writes a refinement
+        # (schemathesis sends `write: true` too) writes into the copy, never into the repository.
+        shutil.copytree(os.path.join(ROOT, "machines"), os.path.join(folder, "machines"))
+        shutil.copytree(os.path.join(ROOT, "calibration", "results"), os.path.join(folder, "calibration", "results"))
+        process = subprocess.Popen([BIN, "serve", "--port", "0", "--store", os.path.join(folder, "kc.sqlite"),
+                                    "--machines-dir", os.path.join(folder, "machines")], cwd=ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             first = process.stdout.readline()
