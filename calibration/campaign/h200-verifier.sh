@@ -2,7 +2,7 @@
 # The verifier on the H200 (or the H100 the device tool lends) through NVIDIA's OpenCL: the OpenCL library, the cheater suite with its honest twins, and
 # the kernels that crash or hang, isolated. Run from the repository root on the GPU host with a static build carried
 # in .dist/ (kernelcast.xz); everything lands in $OUT/verifier:
-#   verify.log          the library and the cheater suite, in process (every verdict with its reason)
+#   verify.log          the cheater suite, then the library (LISTS overrides), in process (every verdict with its reason)
 #   isolated.log        crashes.yaml and hangs.yaml, each in a child process with a 30 s deadline
 #   verifications.json  every stored verification (kernelcast measurements export)
 #   nvidia-smi.txt      the card before and after
@@ -22,7 +22,7 @@ store=/tmp/kernelcast-verifier.sqlite
 rm -f "$store"
 nvidia-smi > "$DIR/nvidia-smi.txt" 2>&1
 "$KC" --version | tee "$DIR/verify.log"
-for list in plans/verify/h100-opencl.txt plans/verify/cheaters.txt; do
+for list in ${LISTS:-plans/verify/cheaters.txt plans/verify/h100-opencl.txt}; do
   echo "== kernelcast verify $list --machine $MACHINE --device NVIDIA" | tee -a "$DIR/verify.log"
   timeout 200 "$KC" verify "$list" --machine "$MACHINE" --device NVIDIA --store "$store" 2>&1 | tee -a "$DIR/verify.log" | tail -3
 done
