@@ -24,7 +24,7 @@ enum Failure {
         if let first = lines.first, first.hasPrefix("Error: ") { lines.removeFirst() }
         let usage = lines.map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         report(([line(KernelCast.message(for: error))] + usage).joined(separator: "\n"))
-        exit(usage.isEmpty ? badInput : Failure.usage)
+        exit(Failure.usage)
     }
 
     /// An error while running: one line, no usage text, the exit code of its kind.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Verifier
 
 /// The promise of every reader: any input gets an answer or one clear line of error, never a crash or a hang.
 /// A crash kills the test process, which fails CI; the input that did it is left in $TMPDIR/kernelcast-fuzz

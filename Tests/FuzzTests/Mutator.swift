@@ -1,17 +1,7 @@
-/// SplitMix64: a tiny seeded generator, so that a seed and an index name one input on every platform and build.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
+import Verifier
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The verifier's seeded generator (SplitMix64), so that a seed and an index name one input on every platform.
+extension SplitMix64 {
     /// The generator of input `index` of a run: each input is reproducible without replaying the ones before it.
     static func input(seed: UInt64, index: Int) -> SplitMix64 {
         var mixer = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))

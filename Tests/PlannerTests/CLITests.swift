@@ -1,4 +1,5 @@
 import Foundation
+import Planner
 import Testing
 
 /// Runs the built `kernelcast` (next to the test bundle) from the repository root.
@@ -128,7 +129,7 @@ func runKernelCast(_ arguments: [String], in directory: URL = repositoryRoot) th
         let first = steps[0]
         let spread = ((first["high_s"] as? Double ?? 0) - (first["low_s"] as? Double ?? 0)) / (first["measured_s"] as? Double ?? 1)
         let labels = Set(steps.compactMap { $0["label"] as? String }).count
-        #expect(labels == (spread > 0.25 ? 1 : 2), "spread \(spread)")
+        #expect(labels == (spread > SpaceKnowledge.Measured.noisySpread ? 1 : 2), "spread \(spread)")
     }
 }
 

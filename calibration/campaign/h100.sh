@@ -4,19 +4,9 @@
 #
 #   bash calibration/campaign/h100.sh device   # detect, calibrate through NVIDIA's OpenCL, verify library + cheaters
 #   bash calibration/campaign/h100.sh loop     # the plan -> verify -> refine loop on the hold-out Triton GEMM shapes
-#
-# NVIDIA's OpenCL driver is installed but not registered with the ICD loader there: a vendors folder listing
-# libnvidia-opencl.so.1 (and PoCL) makes both visible.
 set -uo pipefail
-ROOT="$(pwd)"
 OUT="${OUT:?set OUT to the folder for results}"
-mkdir -p .dist
-[ -x .dist/kernelcast ] || { xz -dc .dist/kernelcast.xz > .dist/kernelcast && chmod +x .dist/kernelcast; }
-KC="$ROOT/.dist/kernelcast"
-vendors="$(mktemp -d)"
-echo libnvidia-opencl.so.1 > "$vendors/nvidia.icd"
-cp /etc/OpenCL/vendors/pocl.icd "$vendors/" 2>/dev/null || true
-export OCL_ICD_VENDORS="$vendors" POCL_CACHE_DIR=/tmp/kernelcast-pocl KERNELCAST_MACHINES="$ROOT/machines"
+source calibration/campaign/nvidia-opencl.sh
 work=/tmp/kernelcast-campaign
 mkdir -p "$work/results"
 

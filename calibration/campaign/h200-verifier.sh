@@ -7,15 +7,9 @@
 #   verifications.json  every stored verification (kernelcast measurements export)
 #   nvidia-smi.txt      the card before and after
 set -uo pipefail
-ROOT="$(pwd)"
 DIR="${OUT:?set OUT to the folder for results}/verifier"
-mkdir -p "$DIR" .dist
-[ -x .dist/kernelcast ] || { xz -dc .dist/kernelcast.xz > .dist/kernelcast && chmod +x .dist/kernelcast; }
-KC="$ROOT/.dist/kernelcast"
-vendors="$(mktemp -d)"
-echo libnvidia-opencl.so.1 > "$vendors/nvidia.icd"
-cp /etc/OpenCL/vendors/pocl.icd "$vendors/" 2>/dev/null || true
-export OCL_ICD_VENDORS="$vendors" POCL_CACHE_DIR=/tmp/kernelcast-pocl KERNELCAST_MACHINES="$ROOT/machines"
+mkdir -p "$DIR"
+source calibration/campaign/nvidia-opencl.sh
 # The device tool may lend an H100 for an H200: the machine model follows the card.
 MACHINE=$(nvidia-smi --query-gpu=name --format=csv,noheader | grep -q H200 && echo h200-sxm || echo h100-sxm)
 store=/tmp/kernelcast-verifier.sqlite

@@ -31,14 +31,8 @@ public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// `text` cut to `longest` characters with the cut said, control characters and line breaks shown escaped.
     static func shortened(_ text: String) -> String {
-        var out = ""
-        var count = 0
-        for c in text {
-            guard count < longest else { return out + "... (\(text.count - count) more characters)" }
-            if let ascii = c.asciiValue, ascii < 0x20 || ascii == 0x7F { out += "\\u{\(String(ascii, radix: 16))}" } else { out.append(c) }
-            count += 1
-        }
-        return out
+        let (shown, cut) = escapedPrefix(text, limit: longest)
+        return cut ? shown + "... (\(text.count - longest) more characters)" : shown
     }
 
     /// `field: message`, or the message alone for an error of the document itself.

@@ -26,10 +26,16 @@ public func suggestion(for name: String, among names: [String]) -> String? {
 /// `text` in double quotes for an error message: cut past `limit` characters with the length said, line breaks and
 /// control characters escaped, so that an error quoting what a user typed (a 100 KB name) stays one short line.
 public func quoted(_ text: String, limit: Int = 100) -> String {
+    let (shown, cut) = escapedPrefix(text, limit: limit)
+    return cut ? "\"\(shown)...\" (\(text.count) characters)" : "\"\(shown)\""
+}
+
+/// The first `limit` characters of `text`, control characters and line breaks escaped, and whether more followed.
+func escapedPrefix(_ text: String, limit: Int) -> (shown: String, cut: Bool) {
     var out = ""
     for (count, c) in text.enumerated() {
-        guard count < limit else { return "\"\(out)...\" (\(text.count) characters)" }
+        guard count < limit else { return (out, true) }
         if let ascii = c.asciiValue, ascii < 0x20 || ascii == 0x7F { out += "\\u{\(String(ascii, radix: 16))}" } else { out.append(c) }
     }
-    return "\"\(out)\""
+    return (out, false)
 }

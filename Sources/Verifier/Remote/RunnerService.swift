@@ -69,7 +69,7 @@ public final class RunnerService: @unchecked Sendable {
             } catch {
                 return .error(400, "the body is not a run request: \(error)")
             }
-            do { _ = try runRequest.validated() } catch { return .error(400, error.message) }
+            do { try runRequest.validate() } catch { return .error(400, error.message) }
             oneAtATime.lock()
             defer { oneAtATime.unlock() }
             let outcome: Result<RunOutcome, VerifierError>

@@ -170,7 +170,7 @@ public enum ExternalProtocolHandler {
                 guard let candidate = request.candidate, let plan = request.plan else {
                     throw VerifierError(.format, "a run request needs candidate and plan")
                 }
-                _ = try RunRequest(candidate: candidate, plan: plan, limits: nil).validated()
+                try RunRequest(candidate: candidate, plan: plan, limits: nil).validate()
                 return try encoder.encode(executor.execute(candidate, plan: plan))
             }
         } catch let error as VerifierError {

@@ -12,10 +12,10 @@ public struct RunRequest: Hashable, Sendable, Codable {
         self.limits = limits
     }
 
-    /// The request, or why a runner must not start it: a plan or problem from the wire is bounded here as files are
+    /// Why a runner must not start the request, if it must not: a plan or problem from the wire is bounded here as files are
     /// where they are read (a request with no timing seeds, or a problem of 10^15 elements, would otherwise fail
     /// inside the executor).
-    public func validated() throws(VerifierError) -> RunRequest {
+    public func validate() throws(VerifierError) {
         func refuse(_ what: String) -> VerifierError { VerifierError(.format, "the run request's \(what)") }
         guard (1...64).contains(plan.checks.count) else { throw refuse("plan has \(plan.checks.count) checks; expected 1 to 64") }
         guard (0...(64 << 20)).contains(plan.guardBytes) else { throw refuse("guard zone of \(plan.guardBytes) bytes; expected 0 to 64 MiB") }
@@ -32,7 +32,6 @@ public struct RunRequest: Hashable, Sendable, Codable {
                 throw refuse("problem \(problem.definition.shapeText) has buffers of \(counts) elements; expected at most 2^32 in all")
             }
         }
-        return self
     }
 }
 
