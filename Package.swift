@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "COpenCL", path: "Sources/COpenCL", pkgConfig: "OpenCL",
@@ -27,10 +28,12 @@ let package = Package(
         .target(name: "MachineModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Workloads", dependencies: ["MachineModel", .product(name: "Yams", package: "Yams")]),
         .target(name: "CostModel", dependencies: ["MachineModel", "Workloads"]),
-        .target(name: "Store", dependencies: ["MachineModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["MachineModel", .product(name: "GRDB", package: "GRDB.swift"),
+                                            .product(name: "PostgresNIO", package: "postgres-nio"),
+                                            .product(name: "Logging", package: "swift-log")]),
         .target(name: "Devices", dependencies: ["MachineModel", "COpenCL", "CHwloc"]),
         .target(name: "Calibration", dependencies: ["MachineModel", "Devices", "Store"]),
-        .target(name: "Verifier", dependencies: ["MachineModel", "Workloads", "CostModel", "Devices", "Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Verifier", dependencies: ["MachineModel", "Workloads", "CostModel", "Devices", "Store"]),
         .target(name: "Planner", dependencies: ["MachineModel", "Workloads", "CostModel"]),
         // Presentation of the planner's results: the HTML report with its SVG charts.
         .target(name: "Report", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner"]),
