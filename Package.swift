@@ -54,9 +54,11 @@ let package = Package(
         ),
         .testTarget(name: "MachineModelTests", dependencies: ["MachineModel"]),
         .testTarget(name: "KernelCastCLITests", dependencies: ["KernelCastCLI"]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Devices", "MachineModel"], exclude: ["Cheaters"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "Devices", "MachineModel", "Store", "PostgresTestSupport"], exclude: ["Cheaters"]),
         .testTarget(name: "CalibrationTests", dependencies: ["Calibration", "Devices", "Store", "MachineModel"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", .product(name: "GRDB", package: "GRDB.swift")]),
+        // A PostgreSQL server of the distribution's packages, started and stopped by the tests that need one.
+        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "MachineModel"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MachineModel"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel", "Workloads", "MachineModel"],

@@ -48,7 +48,7 @@ public struct PostgresLocation: Sendable, Hashable {
     }
 
     /// `$PGPASSWORD`, else the first line of the password file, else none.
-    static func password(file: String?, environment: [String: String]) throws(StoreError) -> String? {
+    public static func password(file: String?, environment: [String: String]) throws(StoreError) -> String? {
         if let password = environment["PGPASSWORD"], !password.isEmpty { return password }
         guard let file = file ?? environment["KERNELCAST_STORE_PASSWORD_FILE"], !file.isEmpty else { return nil }
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
