@@ -47,7 +47,7 @@ public enum VerificationQueueSchema: StoreSchema {
 }
 
 /// A job as a worker holds it: what to run, and the lease token that proves the job is still its own.
-public struct ClaimedJob: Sendable {
+public struct ClaimedJob: Sendable, Hashable {
     public enum Kind: String, Sendable { case verify, noop }
     public var id: Int64
     public var kind: Kind
