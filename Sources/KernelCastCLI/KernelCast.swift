@@ -10,7 +10,8 @@ struct KernelCast: AsyncParsableCommand {
         version: Version.current,
         subcommands: [MachinesCommand.self, PredictCommand.self, EvalCommand.self, BenchCommand.self, CalibrateCommand.self,
                       PlanCommand.self, LoopCommand.self, RefineCommand.self, ReplayCommand.self, WhatIfCommand.self,
-                      CompareCommand.self, PortCommand.self, FusionCommand.self, ReportCommand.self, VerifyCommand.self, RunnerCommand.self, MeasurementsCommand.self,
+                      CompareCommand.self, PortCommand.self, FusionCommand.self, ReportCommand.self, VerifyCommand.self, RunnerCommand.self, WorkerCommand.self,
+                      MeasurementsCommand.self, StoreCommand.self,
                       ServeCommand.self, MCPCommand.self, APICommand.self]
     )
 

@@ -35,6 +35,8 @@ struct LoopCommand: AsyncParsableCommand {
     var runnerCommand: String?
     @Option(name: .customLong("runner-timeout"), parsing: .unconditional, help: "Seconds one candidate may take on a remote or external runner.")
     var runnerTimeout: Double = 1800
+    @Flag(help: "Verify through the store's job queue (kernelcast worker runs the jobs); --device is then part of an advertised device's name.")
+    var queue = false
     @Option(parsing: .unconditional, help: "Candidates verified per round before replanning.") var batch = 1
     @Option(help: "A measurement file: keep only the schedules it measured for this problem, and report regret against its best.")
     var measured: String?
@@ -50,8 +52,8 @@ struct LoopCommand: AsyncParsableCommand {
         guard checks >= 2 else { throw ValidationError("--checks must be at least 2 (the candidate's shape and a ragged one)") }
         guard repetitions >= 1, warmup >= 0 else { throw ValidationError("--repetitions must be at least 1 and --warmup at least 0") }
         guard runnerTimeout > 0 else { throw ValidationError("--runner-timeout must be above 0 seconds") }
-        guard [runner != nil, runnerCommand != nil].filter({ $0 }).count <= 1 else {
-            throw ValidationError("choose one of --runner and --runner-command")
+        guard [runner != nil, runnerCommand != nil, queue].filter({ $0 }).count <= 1 else {
+            throw ValidationError("choose one of --runner, --runner-command and --queue")
         }
         if runner != nil, try token.resolve() == nil {
             throw ValidationError("--runner needs the runner's shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN")
@@ -72,12 +74,12 @@ struct LoopCommand: AsyncParsableCommand {
         if let machine {
             target = try machines.planningMachine(machine, store: storeOption.path)
             machineSource = machine.hasSuffix(".yaml") ? displayPath(machine) : "machines/\(target.name).yaml"
-        } else if runner == nil && runnerCommand == nil {
+        } else if runner == nil && runnerCommand == nil && !queue {
             let resolved = try DeviceMachine.resolve(selector: selector, store: store.store, resultsDirectory: "\(root)/calibration/results")
             target = resolved.machine
             machineSource = resolved.source
         } else {
-            throw ValidationError("a remote or external runner needs --machine (the machine model its device is)")
+            throw ValidationError("a remote or external runner, or the queue, needs --machine (the machine model its device is)")
         }
         let (model, refinementPath) = try refinement.model(for: target, machines: machines)
 
@@ -98,6 +100,11 @@ struct LoopCommand: AsyncParsableCommand {
         } else if let runnerCommand {
             candidateRunner = try ExternalCommandRunner(command: runnerCommand.split(separator: " ").map(String.init), timeout: runnerTimeout)
             materialize = false
+        } else if queue {
+            let jobQueue = VerificationQueue(store: store.store)
+            candidateRunner = QueueRunner(queue: jobQueue, device: try QueueRunner.device(on: jobQueue, matching: device), machine: target.name,
+                                          batch: "loop-\(candidateSpace.name)-\(UUID().uuidString.prefix(8))", timeout: runnerTimeout)
+            materialize = true
         } else {
             candidateRunner = try InProcessRunner(selector: selector)
             materialize = true

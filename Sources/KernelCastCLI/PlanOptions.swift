@@ -132,7 +132,7 @@ extension MachineOptions {
         guard name.hasPrefix("opencl:") else { return try machine(name) }
         let root = URL(fileURLWithPath: try directory()).deletingLastPathComponent().path
         let path = Store.resolvePath(option: store)
-        let opened = FileManager.default.fileExists(atPath: path) ? try? Store(path: path) : nil
+        let opened = PostgresLocation.isURL(path) || FileManager.default.fileExists(atPath: path) ? try? Store(path: path, mode: .existing) : nil
         do {
             return try DeviceMachine.resolve(selector: name, store: opened, resultsDirectory: "\(root)/calibration/results").machine
         } catch {

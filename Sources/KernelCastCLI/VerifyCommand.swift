@@ -4,17 +4,22 @@ import MachineModel
 import Store
 import Verifier
 
-/// Where verifications are stored: `--store PATH`, then $KERNELCAST_STORE, then `kernelcast.sqlite` here.
+/// Where verifications are stored: `--store PATH` (an SQLite file or a `postgres://` URL), then $KERNELCAST_STORE,
+/// then `kernelcast.sqlite` here.
 struct VerificationStoreOption: ParsableArguments {
-    @Option(name: .customLong("store"), help: "SQLite store file (default: $KERNELCAST_STORE or ./kernelcast.sqlite).")
+    @Option(name: .customLong("store"), help: "SQLite store file or postgres://USER@HOST[:PORT]/DB (default: $KERNELCAST_STORE or ./kernelcast.sqlite).")
     var path: String?
+    @OptionGroup var password: StorePasswordOption
 
     /// The store, created when missing: for commands that record.
-    func open() throws(VerifierError) -> VerificationStore { try VerificationStore(path: Store.resolvePath(option: path)) }
+    func open() throws(VerifierError) -> VerificationStore {
+        try VerificationStore(path: Store.resolvePath(option: path), passwordFile: password.file)
+    }
 
     /// The store as it is, for commands that only read: a missing or empty file is an error, and nothing is created.
     func openExisting() throws(StoreError) -> VerificationStore {
-        VerificationStore(store: try Store(path: Store.resolvePath(option: path), schemas: Store.builtInSchemas + [VerificationSchema.self], mode: .existing))
+        VerificationStore(store: try Store(path: Store.resolvePath(option: path), schemas: VerificationStore.schemas, mode: .existing,
+                                           passwordFile: password.file))
     }
 }
 
@@ -41,6 +46,10 @@ struct VerifyCommand: AsyncParsableCommand {
     var runnerCommand: String?
     @Flag(help: "Run each candidate in a child process (kernelcast runner exec), so a kernel that hangs or crashes costs one candidate.")
     var isolate = false
+    @Flag(help: "Queue the candidates as jobs on the store for `kernelcast worker`s (--device: part of an advertised device's name), and return.")
+    var queue = false
+    @Flag(help: "With --queue: wait until the workers have run every job, and print the verdicts.")
+    var wait = false
     @Option(parsing: .unconditional, help: "Verify at most N candidates not verified yet.") var limit: Int?
     @Option(parsing: .unconditional, help: "Correctness checks per candidate (fresh seeds; the candidate's shape and a ragged one alternate).") var checks = 3
     @Option(parsing: .unconditional, help: "Untimed repetitions before timing.") var warmup = 3
@@ -58,8 +67,9 @@ struct VerifyCommand: AsyncParsableCommand {
         guard repetitions >= 1, warmup >= 0 else { throw ValidationError("--repetitions must be at least 1 and --warmup at least 0") }
         guard runnerTimeout > 0 else { throw ValidationError("--runner-timeout must be above 0 seconds") }
         if let flushBytes, flushBytes < 0 { throw ValidationError("--flush-bytes must be at least 0") }
-        let runners = [runner != nil, runnerCommand != nil, isolate].filter { $0 }.count
-        guard runners <= 1 else { throw ValidationError("choose one of --runner, --runner-command and --isolate") }
+        let runners = [runner != nil, runnerCommand != nil, isolate, queue].filter { $0 }.count
+        guard runners <= 1 else { throw ValidationError("choose one of --runner, --runner-command, --isolate and --queue") }
+        if wait, !queue { throw ValidationError("--wait waits for queued jobs; pass --queue too") }
         if runner != nil, try token.resolve() == nil {
             throw ValidationError("--runner needs the runner's shared token: pass --token-file FILE or set KERNELCAST_RUNNER_TOKEN")
         }
@@ -68,6 +78,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let machineModel = try machines.machine(machine)
         let limits = PhysicalLimits(machine: machineModel)
+        if queue { return try await enqueue(machine: machineModel, limits: limits) }
         let setup = try prepare()
         let policy = VerificationPolicy(checkCount: checks, warmup: warmup, repetitions: repetitions, flushBytes: flushBytes)
         let options = BatchOptions(machine: machineModel.name, limits: limits, policy: policy, limit: limit, force: force)
@@ -85,6 +96,31 @@ struct VerifyCommand: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         }
         if summary.notRun > 0 { throw ExitCode(3) }
+    }
+
+    /// Queues the candidates not verified yet on the advertised device as jobs; with --wait, waits for their verdicts.
+    func enqueue(machine machineModel: Machine, limits: PhysicalLimits) async throws {
+        let store = try storeOption.open()
+        let jobQueue = VerificationQueue(store: store.store)
+        let target = try QueueRunner.device(on: jobQueue, matching: device)
+        let loaded = try VerifyInput.load(path: input, materialize: true, limit: limit)
+        let policy = VerificationPolicy(checkCount: checks, warmup: warmup, repetitions: repetitions, flushBytes: flushBytes)
+        let options = BatchOptions(machine: machineModel.name, limits: limits, policy: policy, limit: limit, force: force)
+        let batch = BatchVerifier(runner: QueueRunner(queue: jobQueue, device: target, machine: machineModel.name, batch: options.batch, timeout: runnerTimeout),
+                                  store: store, options: options)
+        let (summary, jobs) = try batch.enqueue(loaded.entries, on: jobQueue, device: target)
+        print("queued \(jobs.count) jobs (batch \(options.batch)) for \(target.name) (\(target.vendor), driver \(target.driver)) on \(machineModel.name); "
+              + "\(summary.alreadyVerified) already verified, \(summary.rejected) rejected before running; store \(store.store.path)")
+        guard wait else { return }
+        let states = try await QueueRunner.wait(for: jobs, on: jobQueue, timeout: runnerTimeout)
+        let records = try store.records(batch: options.batch)
+        let passed = records.filter { $0.verdict == .pass }.count
+        print("done: \(states.count) jobs, \(passed) passed, \(records.count - passed) rejected or not run")
+        if format == .json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(records.map(MeasurementRow.init)), as: UTF8.self))
+        }
     }
 
     /// The runner, the candidates and the store; errors are the user's to fix.

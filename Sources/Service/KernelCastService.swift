@@ -226,7 +226,7 @@ public final class KernelCastService: Sendable {
         guard creating || FileManager.default.fileExists(atPath: path) else {
             throw ServiceError(.notFound, "the store \(path) does not exist yet", remedy: "record measurements or verify candidates first")
         }
-        return try Store(path: path, schemas: Store.builtInSchemas + [VerificationSchema.self], mode: creating ? .create : .existing)
+        return try Store(path: path, schemas: VerificationStore.schemas, mode: creating ? .create : .existing)
     }
 
     func record(_ r: Request) throws -> JSONValue {

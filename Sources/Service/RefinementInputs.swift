@@ -36,7 +36,7 @@ public struct RefinementInputs {
             inputs.sources.append(displayPath(path))
         }
         guard let storePath, FileManager.default.fileExists(atPath: storePath) else { return inputs }
-        let store = try Store(path: storePath, schemas: Store.builtInSchemas + [VerificationSchema.self])
+        let store = try Store(path: storePath, schemas: VerificationStore.schemas)
         for recorded in try store.recordedMeasurements(machine: machine.name) {
             let source = "\(storePath): recorded measurements #\(recorded.id)"
             inputs.observations += Observation.from(try MeasurementsFile.parse(recorded.body, file: source), source: source)

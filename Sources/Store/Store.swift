@@ -1,16 +1,34 @@
 import Foundation
 import GRDB
 
-/// The SQLite file that records calibration runs (and, through their own schemas, other modules' results).
+/// The store that records calibration runs (and, through their own schemas, other modules' results): an SQLite file,
+/// or a PostgreSQL database that a team shares.
 ///
-/// One file, opened with GRDB over the system SQLite. The default path is `kernelcast.sqlite` in the working folder;
-/// `--store PATH` and `$KERNELCAST_STORE` override it (see `resolvePath`). Every method that writes does so in one
+/// SQLite is the default: one file, opened with GRDB over the system SQLite, `kernelcast.sqlite` in the working folder
+/// unless `--store PATH` or `$KERNELCAST_STORE` says otherwise (see `resolvePath`). A `postgres://user@host/db` location
+/// opens PostgreSQL instead, with the same tables and the same statements. Every method that writes does so in one
 /// transaction, so a run that fails halfway leaves whatever was committed before it untouched.
 public final class Store: Sendable {
-    /// The store file (`:memory:` for an in-memory store).
+    /// The store file (`:memory:` for an in-memory store), or the PostgreSQL URL (without a password).
     public let path: String
-    /// The GRDB connection, for modules that add their own tables and queries.
-    public let database: DatabaseQueue
+    let backend: Backend
+
+    enum Backend: Sendable {
+        case sqlite(DatabaseQueue)
+        case postgres(PostgresBackend)
+    }
+
+    /// The GRDB connection of an SQLite store (nil for PostgreSQL), for tests that look at the file itself.
+    public var sqliteDatabase: DatabaseQueue? {
+        if case .sqlite(let queue) = backend { return queue }
+        return nil
+    }
+
+    /// Which SQL the store speaks.
+    public var dialect: StoreDialect {
+        if case .postgres = backend { return .postgres }
+        return .sqlite
+    }
 
     /// The schemas kernelcast opens every store with; a module with tables of its own adds its schema here.
     public static let builtInSchemas: [any StoreSchema.Type] = [CalibrationSchema.self, RecordedMeasurementsSchema.self]
@@ -25,21 +43,33 @@ public final class Store: Sendable {
         return defaultFileName
     }
 
-    /// Whether opening may make a new store: commands that only read never leave a file (or folders) behind.
+    /// Whether opening may make a new store: commands that only read never leave a file (or folders, or tables) behind.
     public enum OpenMode: Sendable {
-        /// Creates the file (and its folder) when missing; an empty file becomes a store.
+        /// Creates the file (and its folder) when missing; an empty file or database becomes a store.
         case create
-        /// The store must exist: a missing or empty file is an error, and nothing is created.
+        /// The store must exist: a missing or empty file, or a database without kernelcast's tables, is an error,
+        /// and nothing is created.
         case existing
     }
 
-    /// Opens the store at `path` (creating it if `mode` allows) and brings its schemas up to date.
-    public init(path: String, schemas: [any StoreSchema.Type] = Store.builtInSchemas, mode: OpenMode = .create) throws(StoreError) {
+    /// Opens the store at `path` (an SQLite file, or a `postgres://` URL), creating it if `mode` allows, and brings
+    /// its schemas up to date. A PostgreSQL password comes from `$PGPASSWORD` or `passwordFile`, never the URL.
+    public init(path: String, schemas: [any StoreSchema.Type] = Store.builtInSchemas, mode: OpenMode = .create,
+                passwordFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(StoreError) {
+        if PostgresLocation.isURL(path) {
+            let location = try PostgresLocation(url: path)
+            self.path = location.display
+            let postgres = try PostgresBackend(location: location, password: try PostgresLocation.password(file: passwordFile, environment: environment))
+            backend = .postgres(postgres)
+            try Self.migratePostgres(postgres, path: self.path, migrations: Self.migrations(schemas), mode: mode)
+            return
+        }
         self.path = path
         if mode == .existing, path != ":memory:" { try Self.requireExisting(path) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
+        let database: DatabaseQueue
         do {
             if path == ":memory:" {
                 database = try DatabaseQueue(configuration: configuration)
@@ -51,19 +81,62 @@ public final class Store: Sendable {
         } catch {
             throw StoreError(.open, path: path, "cannot open the store; check the path and permissions, or pass --store PATH", cause: error)
         }
+        backend = .sqlite(database)
         var migrator = DatabaseMigrator()
-        var seen: Set<String> = []
-        for schema in schemas {
-            for migration in schema.migrations where seen.insert(migration.identifier).inserted {
-                let sql = migration.sql
-                migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }
-            }
+        let migrations = Self.migrations(schemas)
+        for migration in migrations {
+            let sql = migration.sql
+            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }
         }
-        try Self.claim(database, path: path, ours: seen)
+        try Self.claim(database, path: path, ours: Set(migrations.map(\.identifier)))
         do {
             try migrator.migrate(database)
         } catch {
             throw StoreError(.migration, path: path, "cannot bring the store's tables up to date; is it a kernelcast store?", cause: error)
+        }
+    }
+
+    /// The migrations of `schemas`, in order, each once.
+    static func migrations(_ schemas: [any StoreSchema.Type]) -> [StoreMigration] {
+        var seen: Set<String> = []
+        var migrations: [StoreMigration] = []
+        for schema in schemas {
+            for migration in schema.migrations where seen.insert(migration.identifier).inserted { migrations.append(migration) }
+        }
+        return migrations
+    }
+
+    /// PostgreSQL's record of applied migrations (SQLite's is GRDB's `grdb_migrations`).
+    static let postgresMigrationsTable = "kernelcast_migrations"
+
+    /// Applies the missing migrations in one transaction, under an advisory lock so that workers starting together
+    /// migrate once. A database with tables of its own but none of kernelcast's is refused, as a foreign SQLite file is.
+    static func migratePostgres(_ backend: PostgresBackend, path: String, migrations: [StoreMigration], mode: OpenMode) throws(StoreError) {
+        do {
+            try backend.transaction(readOnly: false) { tx in
+                try tx.execute("SELECT pg_advisory_xact_lock(\(applicationID))")
+                let tables = try tx.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")
+                    .compactMap { $0.text("table_name") }
+                if !tables.contains(postgresMigrationsTable) {
+                    guard mode == .create else {
+                        throw StoreError(.notFound, path: path, "holds no kernelcast store; a store is made by kernelcast store migrate --store URL (or any command that records)")
+                    }
+                    guard tables.isEmpty else {
+                        throw StoreError(.open, path: path, "is not a kernelcast store (it holds tables \(tables.prefix(5).joined(separator: ", "))); pass --store URL for a kernelcast database")
+                    }
+                    try tx.execute("CREATE TABLE \(postgresMigrationsTable) (seq BIGINT GENERATED ALWAYS AS IDENTITY, identifier TEXT PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)")
+                }
+                let applied = Set(try tx.rows("SELECT identifier FROM \(postgresMigrationsTable)").compactMap { $0.text("identifier") })
+                for migration in migrations where !applied.contains(migration.identifier) {
+                    for statement in StoreDialect.statements(StoreDialect.postgresDDL(migration.sql)) { try tx.execute(statement) }
+                    try tx.execute("INSERT INTO \(postgresMigrationsTable) (identifier, applied_at) VALUES (?, ?)",
+                                   [migration.identifier, StoreDate.text(Date())])
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.migration, path: path, "cannot bring the store's tables up to date", cause: error)
         }
     }
 
@@ -114,20 +187,26 @@ public final class Store: Sendable {
     }
 
     /// Runs `body` in one transaction: all of its writes are kept, or none.
-    public func write<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try database.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.query, path: path, "cannot \(what)", cause: error)
-        }
+    public func write<T>(_ what: String, _ body: (StoreTransaction) throws -> T) throws(StoreError) -> T {
+        try transaction(what, readOnly: false, body)
     }
 
     /// Runs `body` with read-only access.
-    public func read<T>(_ what: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    public func read<T>(_ what: String, _ body: (StoreTransaction) throws -> T) throws(StoreError) -> T {
+        try transaction(what, readOnly: true, body)
+    }
+
+    private func transaction<T>(_ what: String, readOnly: Bool, _ body: (StoreTransaction) throws -> T) throws(StoreError) -> T {
         do {
-            return try database.read(body)
+            switch backend {
+            case .sqlite(let queue):
+                // GRDB begins each write with BEGIN IMMEDIATE: a writer takes SQLite's one write lock when it starts,
+                // so that two processes never both read and then wait on each other to write.
+                let run: (Database) throws -> T = { db in try body(StoreTransaction(connection: SQLiteConnection(db: db))) }
+                return readOnly ? try queue.read(run) : try queue.write(run)
+            case .postgres(let postgres):
+                return try postgres.transaction(readOnly: readOnly, body)
+            }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -135,10 +214,11 @@ public final class Store: Sendable {
         }
     }
 
-    /// Identifiers of the migrations applied to this file, in order.
+    /// Identifiers of the migrations applied to this store, in order.
     public func appliedMigrations() throws(StoreError) -> [String] {
-        try read("list migrations") { db in
-            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
-        }
+        let sql = dialect == .postgres
+            ? "SELECT identifier FROM \(Self.postgresMigrationsTable) ORDER BY seq"
+            : "SELECT identifier FROM grdb_migrations ORDER BY rowid"
+        return try read("list migrations") { tx in try tx.rows(sql).compactMap { $0.text("identifier") } }
     }
 }

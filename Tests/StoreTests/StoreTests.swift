@@ -26,21 +26,21 @@ import Testing
     @Test func aForeignSQLiteFileIsRefusedAndLeftAsItWas() throws {
         let path = temporaryPath()
         let other = try Store(path: path, schemas: [])
-        try other.database.write { db in try db.execute(sql: "PRAGMA application_id = 0; CREATE TABLE users (name TEXT)") }
+        try #require(other.sqliteDatabase).write { db in try db.execute(sql: "PRAGMA application_id = 0; CREATE TABLE users (name TEXT)") }
         do {
             _ = try Store(path: path)
             Issue.record("opened a foreign file")
         } catch {
             #expect(error.description.contains("is not a kernelcast store (it holds tables users); pass --store PATH for a kernelcast store"))
         }
-        let tables = try other.database.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        let tables = try #require(other.sqliteDatabase).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
         #expect(tables == ["users"])
 
         let legacy = temporaryPath()
         let old = try Store(path: legacy)
-        try old.database.write { db in try db.execute(sql: "PRAGMA application_id = 0") }
+        try #require(old.sqliteDatabase).write { db in try db.execute(sql: "PRAGMA application_id = 0") }
         let reopened = try Store(path: legacy)
-        #expect(try reopened.database.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") } == Store.applicationID)
+        #expect(try #require(reopened.sqliteDatabase).read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") } == Store.applicationID)
     }
 
     @Test func recordedMeasurementsComeBackWholeByMachine() throws {
@@ -119,11 +119,11 @@ import Testing
     @Test func anotherModuleAddsItsTablesThroughItsOwnSchema() throws {
         let path = temporaryPath()
         let store = try Store(path: path, schemas: Store.builtInSchemas + [NotesSchema.self])
-        try store.write("add a note") { db in try db.execute(sql: "INSERT INTO note (text) VALUES ('hello')") }
+        try store.write("add a note") { tx in try tx.execute("INSERT INTO note (text) VALUES ('hello')") }
         #expect(try store.appliedMigrations() == ["calibration-v1", "measurements-v1", "notes-v1"])
         // Opened again without that schema (an older kernelcast), the store still opens and keeps the table.
         let plain = try Store(path: path)
-        #expect(try plain.read("count notes") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM note") } == 1)
+        #expect(try plain.read("count notes") { tx in try tx.rows("SELECT COUNT(*) AS n FROM note").first?.integer("n") } == 1)
     }
 
     @Test func pathComesFromOptionThenEnvironmentThenDefault() {

@@ -1,10 +1,7 @@
 import Foundation
-import GRDB
 
 /// One calibration run: a suite on a device, or an import of an external harness's figures.
-public struct CalibrationRun: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "calibration_run"
-
+public struct CalibrationRun: Codable, Sendable, Hashable {
     public enum Status: String, Codable, Sendable, Hashable { case running, ok, failed }
     public enum Source: String, Codable, Sendable, Hashable { case suite, `import` }
 
@@ -60,9 +57,7 @@ public struct CalibrationRun: Codable, Sendable, Hashable, FetchableRecord, Pers
 }
 
 /// One measurement of a run: what ran with which parameters, its raw samples, and the figure drawn from them.
-public struct BenchmarkResult: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "benchmark_result"
-
+public struct BenchmarkResult: Codable, Sendable, Hashable {
     public enum Status: String, Codable, Sendable, Hashable { case ok, failed }
 
     public var id: Int64?
@@ -108,14 +103,10 @@ public struct BenchmarkResult: Codable, Sendable, Hashable, FetchableRecord, Mut
         self.status = status
         self.message = message
     }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// A machine-file field a run measured: `memory.hbm.bandwidth` = 3.01e12 B/s from `stream`.
-public struct CalibratedField: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "calibrated_field"
-
+public struct CalibratedField: Codable, Sendable, Hashable {
     public var runID: String
     /// Dotted machine-file path.
     public var field: String
@@ -144,36 +135,86 @@ public struct CalibratedField: Codable, Sendable, Hashable, FetchableRecord, Per
     }
 }
 
+extension CalibrationRun {
+    static let columns = "id, machine, device, device_name, driver, source, tool, settings, started_at, finished_at, status, failure_reason"
+
+    var binds: [any StoreBindable] {
+        [id, machine, device, deviceName, driver, source.rawValue, tool, settings, StoreDate.text(startedAt),
+         finishedAt.map(StoreDate.text), status.rawValue, failureReason]
+    }
+
+    init(row: StoreRow) {
+        self.init(
+            id: row.text("id") ?? "", machine: row.text("machine") ?? "", device: row.text("device") ?? "",
+            deviceName: row.text("device_name"), driver: row.text("driver"),
+            source: row.text("source").flatMap(Source.init(rawValue:)) ?? .suite, tool: row.text("tool"), settings: row.text("settings"),
+            startedAt: row.text("started_at").flatMap(StoreDate.date) ?? Date(timeIntervalSince1970: 0),
+            finishedAt: row.text("finished_at").flatMap(StoreDate.date),
+            status: row.text("status").flatMap(Status.init(rawValue:)) ?? .failed, failureReason: row.text("failure_reason"))
+    }
+}
+
+extension BenchmarkResult {
+    init(row: StoreRow) {
+        self.init(
+            runID: row.text("run_id") ?? "", benchmark: row.text("benchmark") ?? "", measurement: row.text("measurement") ?? "",
+            parameters: row.text("parameters") ?? "{}", samples: row.text("samples") ?? "[]", sampleUnit: row.text("sample_unit") ?? "",
+            value: row.real("value"), unit: row.text("unit"), spread: row.real("spread"), fitted: row.text("fitted"),
+            status: row.text("status").flatMap(Status.init(rawValue:)) ?? .failed, message: row.text("message"))
+        id = row.integer("id")
+    }
+}
+
+extension CalibratedField {
+    init(row: StoreRow) {
+        self.init(runID: row.text("run_id") ?? "", field: row.text("field") ?? "", value: row.real("value") ?? 0, unit: row.text("unit"),
+                  text: row.text("text") ?? "", benchmark: row.text("benchmark") ?? "", specValue: row.real("spec_value"))
+    }
+}
+
 extension Store {
     /// Records the start of a run (status `running`) under a fresh id, in its own transaction.
     public func beginCalibrationRun(
         machine: String, device: String, source: CalibrationRun.Source, tool: String?, settings: String?,
         startedAt: Date = Date()
     ) throws(StoreError) -> CalibrationRun {
-        try write("record the start of a calibration run") { db in
+        try write("record the start of a calibration run") { tx in
             let base = CalibrationRun.baseID(machine: machine, startedAt: startedAt)
             var id = base
             var suffix = 2
-            while try CalibrationRun.exists(db, key: id) {
+            while try !tx.rows("SELECT id FROM calibration_run WHERE id = ?", [id]).isEmpty {
                 id = "\(base)-\(suffix)"
                 suffix += 1
             }
             let run = CalibrationRun(
                 id: id, machine: machine, device: device, source: source, tool: tool, settings: settings, startedAt: startedAt)
-            try run.insert(db)
+            try tx.execute("INSERT INTO calibration_run (\(CalibrationRun.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", run.binds)
             return run
         }
     }
 
     /// Rewrites a run's row (device and driver once known).
     public func updateCalibrationRun(_ run: CalibrationRun) throws(StoreError) {
-        try write("update calibration run \(run.id)") { db in try run.update(db) }
+        try write("update calibration run \(run.id)") { tx in try Self.update(run, tx) }
+    }
+
+    static func update(_ run: CalibrationRun, _ tx: StoreTransaction) throws {
+        try tx.execute("""
+            UPDATE calibration_run SET machine = ?, device = ?, device_name = ?, driver = ?, source = ?, tool = ?, settings = ?,
+                started_at = ?, finished_at = ?, status = ?, failure_reason = ? WHERE id = ?
+            """, Array(run.binds.dropFirst()) + [run.id])
     }
 
     /// Appends one benchmark's results, all in one transaction.
     public func recordBenchmarkResults(_ results: [BenchmarkResult]) throws(StoreError) {
-        try write("record benchmark results") { db in
-            for var result in results { try result.insert(db) }
+        try write("record benchmark results") { tx in
+            for result in results {
+                _ = try tx.insert("""
+                    INSERT INTO benchmark_result (run_id, benchmark, measurement, parameters, samples, sample_unit, value, unit, spread,
+                        fitted, status, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [result.runID, result.benchmark, result.measurement, result.parameters, result.samples, result.sampleUnit,
+                          result.value, result.unit, result.spread, result.fitted, result.status.rawValue, result.message])
+            }
         }
     }
 
@@ -182,41 +223,49 @@ extension Store {
         id: String, status: CalibrationRun.Status, failureReason: String?, fields: [CalibratedField],
         finishedAt: Date = Date()
     ) throws(StoreError) {
-        try write("finish calibration run \(id)") { db in
-            guard var run = try CalibrationRun.fetchOne(db, key: id) else {
+        try write("finish calibration run \(id)") { tx in
+            guard var run = try tx.rows("SELECT \(CalibrationRun.columns) FROM calibration_run WHERE id = ?", [id]).first.map(CalibrationRun.init(row:)) else {
                 throw StoreError(.notFound, path: path, "no calibration run \(id)")
             }
             run.status = status
             run.failureReason = failureReason
             run.finishedAt = finishedAt
-            try run.update(db)
-            for field in fields { try field.save(db) }
+            try Self.update(run, tx)
+            for field in fields {
+                // A field fitted again in the same run replaces the earlier value (the key is run and field).
+                try tx.execute("DELETE FROM calibrated_field WHERE run_id = ? AND field = ?", [field.runID, field.field])
+                try tx.execute("""
+                    INSERT INTO calibrated_field (run_id, field, value, unit, text, benchmark, spec_value) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [field.runID, field.field, field.value, field.unit, field.text, field.benchmark, field.specValue])
+            }
         }
     }
 
     /// Runs, newest first; only those of one machine when `machine` is given.
     public func calibrationRuns(machine: String? = nil) throws(StoreError) -> [CalibrationRun] {
-        try read("list calibration runs") { db in
-            var request = CalibrationRun.order(Column("started_at").desc, Column("id").desc)
-            if let machine { request = request.filter(Column("machine") == machine) }
-            return try request.fetchAll(db)
+        try read("list calibration runs") { tx in
+            let filter = machine == nil ? "" : " WHERE machine = ?"
+            return try tx.rows("SELECT \(CalibrationRun.columns) FROM calibration_run\(filter) ORDER BY started_at DESC, id DESC",
+                               machine.map { [$0] } ?? []).map(CalibrationRun.init(row:))
         }
     }
 
     public func calibrationRun(id: String) throws(StoreError) -> CalibrationRun? {
-        try read("read calibration run \(id)") { db in try CalibrationRun.fetchOne(db, key: id) }
+        try read("read calibration run \(id)") { tx in
+            try tx.rows("SELECT \(CalibrationRun.columns) FROM calibration_run WHERE id = ?", [id]).first.map(CalibrationRun.init(row:))
+        }
     }
 
     /// A run's results in the order they were recorded.
     public func benchmarkResults(runID: String) throws(StoreError) -> [BenchmarkResult] {
-        try read("read results of \(runID)") { db in
-            try BenchmarkResult.filter(Column("run_id") == runID).order(Column("id")).fetchAll(db)
+        try read("read results of \(runID)") { tx in
+            try tx.rows("SELECT * FROM benchmark_result WHERE run_id = ? ORDER BY id", [runID]).map(BenchmarkResult.init(row:))
         }
     }
 
     public func calibratedFields(runID: String) throws(StoreError) -> [CalibratedField] {
-        try read("read fields of \(runID)") { db in
-            try CalibratedField.filter(Column("run_id") == runID).order(Column("field")).fetchAll(db)
+        try read("read fields of \(runID)") { tx in
+            try tx.rows("SELECT * FROM calibrated_field WHERE run_id = ? ORDER BY field", [runID]).map(CalibratedField.init(row:))
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Measurement files (kernelcast-measurements) handed to KernelCast by programs (`POST /v1/measurements`, the MCP
 /// tool `record`), kept whole so that `refine` reads them exactly as it reads the files in calibration/measurements/.
@@ -30,20 +29,18 @@ public struct RecordedMeasurements: Sendable, Hashable {
 extension Store {
     /// Stores a measurement file's text in one transaction and returns its id.
     public func recordMeasurements(machine: String, spaces: Int, results: Int, receivedAt: String, body: String) throws(StoreError) -> Int {
-        try write("record measurements") { db in
-            try db.execute(
-                sql: "INSERT INTO recorded_measurements (machine, spaces, results, received_at, body) VALUES (?, ?, ?, ?, ?)",
-                arguments: [machine, spaces, results, receivedAt, body])
-            return Int(db.lastInsertedRowID)
+        try write("record measurements") { tx in
+            Int(try tx.insert("INSERT INTO recorded_measurements (machine, spaces, results, received_at, body) VALUES (?, ?, ?, ?, ?)",
+                              [machine, spaces, results, receivedAt, body]))
         }
     }
 
     /// The recorded measurement files of a machine, oldest first.
     public func recordedMeasurements(machine: String) throws(StoreError) -> [RecordedMeasurements] {
-        try read("read recorded measurements") { db in
-            try Row.fetchAll(db, sql: "SELECT id, machine, received_at, body FROM recorded_measurements WHERE machine = ? ORDER BY id",
-                             arguments: [machine]).map { row in
-                RecordedMeasurements(id: row["id"], machine: row["machine"], receivedAt: row["received_at"], body: row["body"])
+        try read("read recorded measurements") { tx in
+            try tx.rows("SELECT id, machine, received_at, body FROM recorded_measurements WHERE machine = ? ORDER BY id", [machine]).map { row in
+                RecordedMeasurements(id: Int(row.integer("id") ?? 0), machine: row.text("machine") ?? "", receivedAt: row.text("received_at") ?? "",
+                                     body: row.text("body") ?? "")
             }
         }
     }

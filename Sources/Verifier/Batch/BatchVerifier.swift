@@ -58,6 +58,59 @@ public final class BatchVerifier {
     /// Verifies `entries` (read once, lazily: only the candidates still to run are kept).
     public func run(_ entries: some Sequence<BatchEntry>) async throws(VerifierError) -> BatchSummary {
         let device = try await runner.describeDevice()
+        var (summary, pending) = try select(entries, device: device)
+        progress.batchStarted(total: summary.total, toRun: pending.count, alreadyVerified: summary.alreadyVerified, device: device, runner: runner.name)
+        let started = monotonicSeconds()
+        var failure: VerifierError?
+        for (index, entry) in pending.enumerated() {
+            let candidate = entry.candidate
+            let position = (index: index + 1, count: pending.count)
+            let elapsed = monotonicSeconds() - started
+            let remaining = index == 0 ? nil : elapsed / Double(index) * Double(pending.count - index)
+            progress.candidateStarted(position, candidate, timeLeft: remaining)
+            let record: VerificationRecord
+            var recordedByRunner = false
+            if let failure {
+                record = VerificationRecord(
+                    candidate: candidate, plan: nil, machine: options.machine, device: device, runner: runner.name, batch: options.batch,
+                    verdict: .notRun, reason: .runnerFailed, message: "not run: the runner failed earlier in the batch (\(failure.message))")
+            } else if let rejection = entry.rejection {
+                record = VerificationRecord(
+                    candidate: candidate, plan: nil, machine: options.machine, device: device, runner: runner.name, batch: options.batch,
+                    verdict: .reject, reason: rejection.reason, message: rejection.message)
+            } else {
+                let plan = options.policy.plan(for: candidate.problem, lastLevelCache: options.limits?.lastLevelCache.map { Bytes($0) })
+                do {
+                    let outcome = try await runner.run(RunRequest(candidate: candidate, plan: plan, limits: options.limits))
+                    record = VerificationRecord(candidate: candidate, plan: plan, outcome: outcome, machine: options.machine, runner: runner.name, batch: options.batch)
+                    recordedByRunner = runner.recordsVerifications
+                } catch {
+                    failure = error
+                    summary.runnerFailure = error.description
+                    record = VerificationRecord(
+                        candidate: candidate, plan: plan, machine: options.machine, device: device, runner: runner.name, batch: options.batch,
+                        verdict: .notRun, reason: .runnerFailed, message: "not run: \(error.message)\(error.cause.map { " (\($0))" } ?? "")")
+                }
+            }
+            var stored = record
+            if let store, !recordedByRunner { stored.id = try store.record(record) }
+            switch record.verdict {
+            case .pass: summary.passed += 1
+            case .reject: summary.rejected += 1
+            case .notRun: summary.notRun += 1
+            }
+            summary.records.append(stored)
+            let after = monotonicSeconds() - started
+            let left = Double(pending.count - index - 1) * after / Double(index + 1)
+            progress.candidateFinished(position, candidate, record: stored, timeLeft: index + 1 == pending.count ? 0 : left)
+        }
+        progress.batchFinished(summary)
+        return summary
+    }
+
+    /// The entries still to verify on `device`: not verified there before (unless forced), each fingerprint once,
+    /// at most `limit`.
+    func select(_ entries: some Sequence<BatchEntry>, device: DeviceDescription) throws(VerifierError) -> (BatchSummary, [BatchEntry]) {
         let known = options.force ? [:] : (try store?.latestVerdicts(machine: options.machine, deviceName: device.name) ?? [:])
         var summary = BatchSummary(total: 0, alreadyVerified: 0)
         var pending: [BatchEntry] = []
@@ -76,50 +129,28 @@ public final class BatchVerifier {
                 pending.append(entry)
             }
         }
-        progress.batchStarted(total: summary.total, toRun: pending.count, alreadyVerified: summary.alreadyVerified, device: device, runner: runner.name)
-        let started = monotonicSeconds()
-        var failure: VerifierError?
-        for (index, entry) in pending.enumerated() {
-            let candidate = entry.candidate
-            let position = (index: index + 1, count: pending.count)
-            let elapsed = monotonicSeconds() - started
-            let remaining = index == 0 ? nil : elapsed / Double(index) * Double(pending.count - index)
-            progress.candidateStarted(position, candidate, timeLeft: remaining)
-            let record: VerificationRecord
-            if let failure {
-                record = VerificationRecord(
-                    candidate: candidate, plan: nil, machine: options.machine, device: device, runner: runner.name, batch: options.batch,
-                    verdict: .notRun, reason: .runnerFailed, message: "not run: the runner failed earlier in the batch (\(failure.message))")
-            } else if let rejection = entry.rejection {
-                record = VerificationRecord(
-                    candidate: candidate, plan: nil, machine: options.machine, device: device, runner: runner.name, batch: options.batch,
-                    verdict: .reject, reason: rejection.reason, message: rejection.message)
-            } else {
-                let plan = options.policy.plan(for: candidate.problem, lastLevelCache: options.limits?.lastLevelCache.map { Bytes($0) })
-                do {
-                    let outcome = try await runner.run(RunRequest(candidate: candidate, plan: plan, limits: options.limits))
-                    record = VerificationRecord(candidate: candidate, plan: plan, outcome: outcome, machine: options.machine, runner: runner.name, batch: options.batch)
-                } catch {
-                    failure = error
-                    summary.runnerFailure = error.description
-                    record = VerificationRecord(
-                        candidate: candidate, plan: plan, machine: options.machine, device: device, runner: runner.name, batch: options.batch,
-                        verdict: .notRun, reason: .runnerFailed, message: "not run: \(error.message)\(error.cause.map { " (\($0))" } ?? "")")
-                }
-            }
-            var stored = record
-            if let store { stored.id = try store.record(record) }
-            switch record.verdict {
-            case .pass: summary.passed += 1
-            case .reject: summary.rejected += 1
-            case .notRun: summary.notRun += 1
-            }
-            summary.records.append(stored)
-            let after = monotonicSeconds() - started
-            let left = Double(pending.count - index - 1) * after / Double(index + 1)
-            progress.candidateFinished(position, candidate, record: stored, timeLeft: index + 1 == pending.count ? 0 : left)
-        }
-        progress.batchFinished(summary)
-        return summary
+        return (summary, pending)
     }
+
+    /// Queues the entries still to verify as jobs for `device` (workers run them), in one transaction; a candidate
+    /// rejected before running is stored at once, as `run` stores it. Returns the jobs' ids.
+    public func enqueue(_ entries: some Sequence<BatchEntry>, on queue: VerificationQueue, device: DeviceDescription) throws(VerifierError) -> (summary: BatchSummary, jobs: [Int64]) {
+        var (summary, pending) = try select(entries, device: device)
+        var requests: [RunRequest] = []
+        for entry in pending {
+            if let rejection = entry.rejection {
+                let record = VerificationRecord(
+                    candidate: entry.candidate, plan: nil, machine: options.machine, device: device, runner: "queue", batch: options.batch,
+                    verdict: .reject, reason: rejection.reason, message: rejection.message)
+                if let store { try store.record(record) }
+                summary.rejected += 1
+                summary.records.append(record)
+            } else {
+                let plan = options.policy.plan(for: entry.candidate.problem, lastLevelCache: options.limits?.lastLevelCache.map { Bytes($0) })
+                requests.append(RunRequest(candidate: entry.candidate, plan: plan, limits: options.limits))
+            }
+        }
+        return (summary, try queue.enqueue(requests, device: device, machine: options.machine, batch: options.batch))
+    }
+
 }

@@ -59,4 +59,11 @@ public protocol CandidateRunner: AnyObject, Sendable {
     /// The device candidates will run on (asked once, before the batch, to find what is already verified).
     func describeDevice() async throws(VerifierError) -> DeviceDescription
     func run(_ request: RunRequest) async throws(VerifierError) -> RunOutcome
+    /// True when the runner stores each verification it runs itself (the queue's workers do, in the transaction
+    /// that completes the job): the batch then stores only what never reached it.
+    var recordsVerifications: Bool { get }
+}
+
+extension CandidateRunner {
+    public var recordsVerifications: Bool { false }
 }

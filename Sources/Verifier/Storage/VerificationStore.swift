@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Store
 
 /// The verifier's tables in the store: one row per verification, one per timed repetition.
@@ -142,10 +141,13 @@ public struct VerificationRecord: Hashable, Sendable, Codable {
 public struct VerificationStore: Sendable {
     public let store: Store
 
-    /// Opens the store at `path` with the verifier's tables (and every built-in schema).
-    public init(path: String) throws(VerifierError) {
+    /// Every schema a store with verifications opens with.
+    public static let schemas: [any StoreSchema.Type] = Store.builtInSchemas + [VerificationSchema.self, VerificationQueueSchema.self]
+
+    /// Opens the store at `path` (a file or a `postgres://` URL) with the verifier's tables and every built-in schema.
+    public init(path: String, passwordFile: String? = nil) throws(VerifierError) {
         do {
-            store = try Store(path: path, schemas: Store.builtInSchemas + [VerificationSchema.self])
+            store = try Store(path: path, schemas: Self.schemas, passwordFile: passwordFile)
         } catch {
             throw VerifierError(.store, "cannot open the store \(path)", cause: "\(error)")
         }
@@ -159,53 +161,52 @@ public struct VerificationStore: Sendable {
     @discardableResult
     public func record(_ record: VerificationRecord) throws(VerifierError) -> Int64 {
         do {
-            return try store.write("record a verification") { db in
-                try db.execute(
-                    sql: """
-                    INSERT INTO verifier_verification (created_at, batch, candidate_id, fingerprint, family, shape, schedule,
-                        origin, machine, device_id, device_name, device_vendor, driver, platform, runner, seeds, sample_count,
-                        median_s, p10_s, p90_s, spread, host_median_s, lower_bound_s, flush_bytes, verdict, reason, message,
-                        checks, elapsed_s, candidate)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    arguments: [
-                        record.createdAt, record.batch, record.candidateID, record.fingerprint, record.family, record.shape,
-                        record.schedule, record.origin, record.machine, record.device.id, record.device.name,
-                        record.device.vendor, record.device.driver, record.device.platform, record.runner,
-                        Self.json(record.seeds), record.samples.count, record.median, record.p10, record.p90, record.spread,
-                        record.hostMedian, record.lowerBound, record.flushBytes, record.verdict.rawValue, record.reason?.rawValue,
-                        record.message, Self.json(record.checks), record.elapsed, record.candidateJSON,
-                    ])
-                let id = db.lastInsertedRowID
-                for (index, sample) in record.samples.enumerated() {
-                    let host: Double? = index < record.hostSamples.count ? record.hostSamples[index] : nil
-                    try db.execute(
-                        sql: "INSERT INTO verifier_sample (verification_id, repetition, device_s, host_s) VALUES (?, ?, ?, ?)",
-                        arguments: [id, index, sample, host])
-                }
-                return id
-            }
+            return try store.write("record a verification") { tx in try Self.insert(record, tx) }
         } catch {
             throw VerifierError(.store, "cannot record the verification of \(record.candidateID)", cause: "\(error)")
         }
     }
 
+    /// Inserts a verification and its samples inside the caller's transaction (a worker's also completes its job).
+    static func insert(_ record: VerificationRecord, _ tx: StoreTransaction) throws -> Int64 {
+        let id = try tx.insert(
+            """
+            INSERT INTO verifier_verification (created_at, batch, candidate_id, fingerprint, family, shape, schedule,
+                origin, machine, device_id, device_name, device_vendor, driver, platform, runner, seeds, sample_count,
+                median_s, p10_s, p90_s, spread, host_median_s, lower_bound_s, flush_bytes, verdict, reason, message,
+                checks, elapsed_s, candidate)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                record.createdAt, record.batch, record.candidateID, record.fingerprint, record.family, record.shape,
+                record.schedule, record.origin, record.machine, record.device.id, record.device.name,
+                record.device.vendor, record.device.driver, record.device.platform, record.runner,
+                Self.json(record.seeds), record.samples.count, record.median, record.p10, record.p90, record.spread,
+                record.hostMedian, record.lowerBound, record.flushBytes, record.verdict.rawValue, record.reason?.rawValue,
+                record.message, Self.json(record.checks), record.elapsed, record.candidateJSON,
+            ])
+        for (index, sample) in record.samples.enumerated() {
+            let host: Double? = index < record.hostSamples.count ? record.hostSamples[index] : nil
+            try tx.execute("INSERT INTO verifier_sample (verification_id, repetition, device_s, host_s) VALUES (?, ?, ?, ?)",
+                           [id, index, sample, host])
+        }
+        return id
+    }
+
     /// The latest verdict per fingerprint for a machine and device (by the device's name, as runners report it).
     public func latestVerdicts(machine: String, deviceName: String) throws(VerifierError) -> [String: Verdict] {
         do {
-            return try store.read("read verdicts") { db in
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
+            return try store.read("read verdicts") { tx in
+                let rows = try tx.rows(
+                    """
                     SELECT fingerprint, verdict FROM verifier_verification
                     WHERE id IN (SELECT MAX(id) FROM verifier_verification WHERE machine = ? AND device_name = ? GROUP BY fingerprint)
                     """,
-                    arguments: [machine, deviceName])
+                    [machine, deviceName])
                 var result: [String: Verdict] = [:]
                 for row in rows {
-                    let fingerprint: String = row["fingerprint"]
-                    let verdict: String = row["verdict"]
-                    result[fingerprint] = Verdict(rawValue: verdict)
+                    guard let fingerprint = row.text("fingerprint"), let verdict = row.text("verdict").flatMap(Verdict.init(rawValue:)) else { continue }
+                    result[fingerprint] = verdict
                 }
                 return result
             }
@@ -218,7 +219,7 @@ public struct VerificationStore: Sendable {
     public func records(machine: String? = nil, device: String? = nil, verdict: Verdict? = nil, family: String? = nil,
                         batch: String? = nil, limit: Int? = nil) throws(VerifierError) -> [VerificationRecord] {
         var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
+        var arguments: [any StoreBindable] = []
         if let machine { conditions.append("machine = ?"); arguments.append(machine) }
         if let device { conditions.append("(device_name = ? OR device_id = ?)"); arguments.append(device); arguments.append(device) }
         if let verdict { conditions.append("verdict = ?"); arguments.append(verdict.rawValue) }
@@ -229,55 +230,55 @@ public struct VerificationStore: Sendable {
         sql += " ORDER BY id DESC"
         if let limit { sql += " LIMIT \(max(0, limit))" }
         let finalSQL = sql
-        let finalArguments = StatementArguments(arguments) ?? StatementArguments()
+        let finalArguments = arguments
         do {
-            return try store.read("list verifications") { db in
-                let rows = try Row.fetchAll(db, sql: finalSQL, arguments: finalArguments)
-                var records: [VerificationRecord] = []
-                for row in rows.reversed() {
-                    let id: Int64 = row["id"]
-                    let samples = try Row.fetchAll(db, sql: "SELECT device_s, host_s FROM verifier_sample WHERE verification_id = ? ORDER BY repetition", arguments: [id])
-                    records.append(Self.record(row, samples: samples))
-                }
-                return records
+            return try store.read("list verifications") { tx in
+                try tx.rows(finalSQL, finalArguments).reversed().map { row in try Self.record(row, tx) }
             }
         } catch {
             throw VerifierError(.store, "cannot list verifications", cause: "\(error)")
         }
     }
 
-    static func record(_ row: Row, samples: [Row]) -> VerificationRecord {
+    /// The verification in `row`, with its samples.
+    static func record(_ row: StoreRow, _ tx: StoreTransaction) throws -> VerificationRecord {
+        let samples = try tx.rows("SELECT device_s, host_s FROM verifier_sample WHERE verification_id = ? ORDER BY repetition", [row.integer("id")])
+        return record(row, samples: samples)
+    }
+
+    static func record(_ row: StoreRow, samples: [StoreRow]) -> VerificationRecord {
         let decoder = JSONDecoder()
+        let text = { (column: String) in row.text(column) ?? "" }
         let device = DeviceDescription(
-            id: row["device_id"], name: row["device_name"], vendor: row["device_vendor"], driver: row["driver"],
-            platform: row["platform"], timerResolution: nil)
-        let candidate = (row["candidate"] as String?).flatMap { try? decoder.decode(Candidate.self, from: Data($0.utf8)) }
+            id: text("device_id"), name: text("device_name"), vendor: text("device_vendor"), driver: text("driver"),
+            platform: text("platform"), timerResolution: nil)
+        let candidate = row.text("candidate").flatMap { try? decoder.decode(Candidate.self, from: Data($0.utf8)) }
         var record = VerificationRecord(
-            candidate: candidate ?? Candidate(id: row["candidate_id"], problem: .copy(CopyProblem(count: 1)), launches: [], origin: row["origin"]),
-            plan: nil, machine: row["machine"], device: device, runner: row["runner"], batch: row["batch"],
-            verdict: Verdict(rawValue: row["verdict"]) ?? .notRun, reason: (row["reason"] as String?).flatMap(Reason.init(rawValue:)),
-            message: row["message"])
-        record.id = row["id"]
-        record.createdAt = row["created_at"]
-        record.candidateID = row["candidate_id"]
-        record.fingerprint = row["fingerprint"]
-        record.family = row["family"]
-        record.shape = row["shape"]
-        record.schedule = row["schedule"]
-        record.origin = row["origin"]
-        record.seeds = (try? decoder.decode([UInt64].self, from: Data((row["seeds"] as String).utf8))) ?? []
-        record.samples = samples.map { $0["device_s"] }
-        record.hostSamples = samples.compactMap { $0["host_s"] }
-        record.median = row["median_s"]
-        record.p10 = row["p10_s"]
-        record.p90 = row["p90_s"]
-        record.spread = row["spread"]
-        record.hostMedian = row["host_median_s"]
-        record.lowerBound = row["lower_bound_s"]
-        record.flushBytes = row["flush_bytes"]
-        record.checks = (try? decoder.decode([CheckSummary].self, from: Data((row["checks"] as String).utf8))) ?? []
-        record.elapsed = row["elapsed_s"]
-        record.candidateJSON = row["candidate"]
+            candidate: candidate ?? Candidate(id: text("candidate_id"), problem: .copy(CopyProblem(count: 1)), launches: [], origin: text("origin")),
+            plan: nil, machine: text("machine"), device: device, runner: text("runner"), batch: text("batch"),
+            verdict: Verdict(rawValue: text("verdict")) ?? .notRun, reason: row.text("reason").flatMap(Reason.init(rawValue:)),
+            message: text("message"))
+        record.id = row.integer("id")
+        record.createdAt = text("created_at")
+        record.candidateID = text("candidate_id")
+        record.fingerprint = text("fingerprint")
+        record.family = text("family")
+        record.shape = text("shape")
+        record.schedule = text("schedule")
+        record.origin = text("origin")
+        record.seeds = (try? decoder.decode([UInt64].self, from: Data(text("seeds").utf8))) ?? []
+        record.samples = samples.map { $0.real("device_s") ?? 0 }
+        record.hostSamples = samples.compactMap { $0.real("host_s") }
+        record.median = row.real("median_s")
+        record.p10 = row.real("p10_s")
+        record.p90 = row.real("p90_s")
+        record.spread = row.real("spread")
+        record.hostMedian = row.real("host_median_s")
+        record.lowerBound = row.real("lower_bound_s")
+        record.flushBytes = row.integer("flush_bytes").map(Int.init)
+        record.checks = (try? decoder.decode([CheckSummary].self, from: Data(text("checks").utf8))) ?? []
+        record.elapsed = row.real("elapsed_s")
+        record.candidateJSON = text("candidate")
         return record
     }
 
