@@ -1,15 +1,19 @@
 import MachineModel
 
-/// A device that runs OpenCL C kernels and times them: what calibration and the verifier need from hardware.
+/// A device that runs kernels and times them: what calibration and the verifier need from hardware.
 ///
-/// The real implementation is `OpenCLDevice` (any vendor through the ICD loader); `ScriptedDevice` is a fake whose
-/// timings and failures a test writes down in advance. A device is used from one thread at a time; launches are
+/// The real implementations are `OpenCLDevice` (OpenCL C, any vendor through the ICD loader) and `CUDADevice` (CUDA
+/// C++ and PTX on NVIDIA's driver API, loaded at run time); `ScriptedDevice` is a fake whose timings and failures a
+/// test writes down in advance. Geometry is OpenCL's on every device: `global` counts threads, `local` is the block. A device is used from one thread at a time; launches are
 /// blocking and return both the device's own timestamps and the host's wall time.
 public protocol ComputeDevice: AnyObject {
     var info: DeviceInfo { get }
 
-    /// Compiles OpenCL C source. A compile error throws `CL_BUILD_PROGRAM_FAILURE` with the build log.
-    func buildProgram(source: String, options: String) throws(DeviceError) -> DeviceProgram
+    /// The source languages `buildProgram` accepts.
+    var languages: [KernelLanguage] { get }
+
+    /// Compiles source in one of `languages`. A compile error throws with the build log.
+    func buildProgram(source: String, options: String, language: KernelLanguage) throws(DeviceError) -> DeviceProgram
 
     /// A kernel of a built program, by function name.
     func makeKernel(_ program: DeviceProgram, name: String) throws(DeviceError) -> DeviceKernel
@@ -40,6 +44,11 @@ public protocol ComputeDevice: AnyObject {
 }
 
 extension ComputeDevice {
+    /// Compiles OpenCL C source (calibration's microbenchmarks).
+    public func buildProgram(source: String, options: String) throws(DeviceError) -> DeviceProgram {
+        try buildProgram(source: source, options: options, language: .opencl)
+    }
+
     /// Writes a whole array of trivial values.
     public func write<T: BitwiseCopyable>(_ buffer: DeviceBuffer, _ values: [T]) throws(DeviceError) -> TransferTiming {
         let result: Result<TransferTiming, DeviceError> = values.withUnsafeBytes { bytes in
@@ -70,7 +79,8 @@ public enum KernelArgument: Sendable {
     case double(Double)
     /// Raw bytes for types without a case of their own (`half` as its 16 bits).
     case bytes([UInt8])
-    /// A `__local` pointer parameter: this many bytes per work-group.
+    /// A `__local` pointer parameter: this many bytes per work-group. On CUDA it is no parameter: the launch's dynamic
+    /// shared memory (`extern __shared__`) is the sum of these.
     case local(byteCount: Int)
 }
 
@@ -123,7 +133,7 @@ public struct TransferTiming: Sendable, Hashable {
 public final class DeviceProgram: @unchecked Sendable {
     public let source: String
     public let options: String
-    /// The `cl_program`, or nil on a scripted device.
+    /// The `cl_program` or `CUmodule`, or nil on a scripted device.
     let handle: OpaquePointer?
     private let release: (@Sendable (OpaquePointer) -> Void)?
 
@@ -141,6 +151,8 @@ public final class DeviceProgram: @unchecked Sendable {
 public final class DeviceKernel: @unchecked Sendable {
     public let name: String
     public let program: DeviceProgram
+    /// What the compiler reported for this kernel, where the runtime tells (CUDA's function attributes).
+    public internal(set) var facts: KernelFacts?
     /// The `cl_kernel`, or nil on a scripted device.
     let handle: OpaquePointer?
     private let release: (@Sendable (OpaquePointer) -> Void)?

@@ -7,6 +7,8 @@ public struct DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: Sendable, Hashable {
         /// An OpenCL call returned this status.
         case openCL(CLStatus)
+        /// A CUDA driver or NVRTC call returned this error (`CUDA_ERROR_ILLEGAL_ADDRESS`, `NVRTC_ERROR_COMPILATION`).
+        case cuda(String)
         /// No device matches the selector, or no OpenCL platform is installed.
         case noDevice
         /// The caller asked for something malformed (a bad selector, an argument of the wrong kind).
@@ -42,6 +44,7 @@ public struct DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
     public var name: String {
         switch code {
         case let .openCL(status): status.name
+        case let .cuda(name): name
         case .noDevice: "no-device"
         case .invalidRequest: "invalid-request"
         case .topology: "topology"
@@ -50,8 +53,11 @@ public struct DeviceError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// True for statuses that mean the device (or host) ran out of memory or the allocation was too large.
     public var isOutOfMemory: Bool {
-        guard case let .openCL(status) = code else { return false }
-        return status.isOutOfMemory
+        switch code {
+        case let .openCL(status): return status.isOutOfMemory
+        case let .cuda(name): return name == "CUDA_ERROR_OUT_OF_MEMORY"
+        default: return false
+        }
     }
 
     /// One line (plus the build log, indented, when there is one).

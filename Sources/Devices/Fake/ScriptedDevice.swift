@@ -25,14 +25,21 @@ public final class ScriptedDevice: ComputeDevice, @unchecked Sendable {
         public var transferBandwidth: BytesPerSecond
         /// Host time added to every launch on top of the device time (enqueue and wait costs).
         public var hostOverhead: Seconds
+        /// The languages the fake builds, and what its compiler reports per kernel name (nil: nothing, as OpenCL).
+        public var languages: [KernelLanguage]
+        public var kernelFacts: @Sendable (_ kernel: String) -> KernelFacts?
 
         public init(
             kernelTime: @escaping @Sendable (LaunchRequest) throws(DeviceError) -> Seconds,
             buildFailure: @escaping @Sendable (String, String) -> String? = { _, _ in nil },
             allocationLimit: Int = Int.max,
             transferBandwidth: BytesPerSecond = BytesPerSecond(base: 10e9),
-            hostOverhead: Seconds = Seconds(base: 5e-6)
+            hostOverhead: Seconds = Seconds(base: 5e-6),
+            languages: [KernelLanguage] = [.opencl],
+            kernelFacts: @escaping @Sendable (String) -> KernelFacts? = { _ in nil }
         ) {
+            self.languages = languages
+            self.kernelFacts = kernelFacts
             self.kernelTime = kernelTime
             self.buildFailure = buildFailure
             self.allocationLimit = allocationLimit
@@ -88,7 +95,12 @@ public final class ScriptedDevice: ComputeDevice, @unchecked Sendable {
             hostUnifiedMemory: kind == .cpu, nativeFloatVectorWidth: kind == .cpu ? 8 : 1, extensions: extensions)
     }
 
-    public func buildProgram(source: String, options: String) throws(DeviceError) -> DeviceProgram {
+    public var languages: [KernelLanguage] { script.languages }
+
+    public func buildProgram(source: String, options: String, language: KernelLanguage) throws(DeviceError) -> DeviceProgram {
+        guard script.languages.contains(language) else {
+            throw DeviceError(.invalidRequest, operation: "build", "\(info.id) does not build \(language.rawValue)")
+        }
         if let log = script.buildFailure(source, options) {
             throw DeviceError(.openCL(.buildProgramFailure), operation: "clBuildProgram",
                               "the program did not build for \(info.name) with options \"\(options)\"", buildLog: log)
@@ -99,7 +111,9 @@ public final class ScriptedDevice: ComputeDevice, @unchecked Sendable {
 
     /// Any name is accepted: the script decides what a launch of it does.
     public func makeKernel(_ program: DeviceProgram, name: String) throws(DeviceError) -> DeviceKernel {
-        DeviceKernel(name: name, program: program, handle: nil, release: nil)
+        let kernel = DeviceKernel(name: name, program: program, handle: nil, release: nil)
+        kernel.facts = script.kernelFacts(name)
+        return kernel
     }
 
     public func allocate(byteCount: Int) throws(DeviceError) -> DeviceBuffer {

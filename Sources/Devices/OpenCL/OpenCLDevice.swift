@@ -41,8 +41,13 @@ public final class OpenCLDevice: ComputeDevice, @unchecked Sendable {
 
     // MARK: Programs
 
-    public func buildProgram(source: String, options: String) throws(DeviceError) -> DeviceProgram {
-        try OpenCLRuntime.shared.withBuildLock { () throws(DeviceError) -> DeviceProgram in
+    public var languages: [KernelLanguage] { [.opencl] }
+
+    public func buildProgram(source: String, options: String, language: KernelLanguage) throws(DeviceError) -> DeviceProgram {
+        guard language == .opencl else {
+            throw DeviceError(.invalidRequest, operation: "clBuildProgram", "\(info.id) builds OpenCL C, not \(language.rawValue); run \(language.rawValue) kernels on a cuda:N device")
+        }
+        return try OpenCLRuntime.shared.withBuildLock { () throws(DeviceError) -> DeviceProgram in
             var status: cl_int = 0
             let created: cl_program? = source.withCString { pointer in
                 var text: UnsafePointer<CChar>? = pointer
