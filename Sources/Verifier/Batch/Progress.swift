@@ -63,6 +63,9 @@ public final class TerminalProgress: VerificationProgress, @unchecked Sendable {
         if let id = record.id { line += "  (stored #\(id))" }
         if let timeLeft, timeLeft > 0 { line += "  \(Self.clock(timeLeft)) left" }
         out(line)
+        for launch in record.compiler ?? [] {
+            out("    \(launch.kernel): \(launch.facts.summary); for predict: compiler: \(launch.candidateFormText)")
+        }
     }
 
     public func batchFinished(_ summary: BatchSummary) {

@@ -112,16 +112,48 @@ public enum SourceCandidateFile {
         }
         let kernel = try m.required("kernel") { v throws(FormatError) in try v.nonEmptyString() }
         let options = try m.optional("options") { v throws(FormatError) in try v.string() } ?? ""
-        let global = try m.required("global") { v throws(FormatError) in try v.list { i throws(FormatError) in try expression(i) } }
-        let local = try m.optional("local") { v throws(FormatError) in try v.list { i throws(FormatError) in try expression(i) } }
-        let arguments = try m.required("args") { v throws(FormatError) in
+        func sizes(_ key: String) throws(FormatError) -> [SizeExpression]? {
+            try m.optional(key) { v throws(FormatError) in try v.list { i throws(FormatError) in try expression(i) } }
+        }
+        var arguments = try m.required("args") { v throws(FormatError) in
             var list: [ArgumentBinding] = []
             for item in try v.sequence() { list.append(try argument(item, buffers: buffers)) }
             return list
         }
+        let global: [SizeExpression]
+        let local: [SizeExpression]?
+        if ["cuda", "ptx"].contains(language) {
+            // CUDA's terms: blocks per dimension and threads per block; `global`/`local` (threads, as in OpenCL) also do.
+            let grid = try sizes("grid")
+            let blockSizes = try sizes("block"), localSizes = try sizes("local")
+            guard let block = blockSizes ?? localSizes else { throw FormatError(m.location, field: m.fieldPath("block"), "a \(language) launch needs block (threads per block per dimension)") }
+            if let grid {
+                guard m.keys.contains("global") == false else { throw FormatError(m.location(of: "global"), field: m.fieldPath("global"), "give grid (blocks) or global (threads), not both") }
+                guard grid.count == block.count else { throw FormatError(m.location(of: "grid"), field: m.fieldPath("grid"), "grid has \(grid.count) dimensions but block has \(block.count)") }
+                global = try zip(grid, block).map { (g, b) throws(FormatError) in try threads(g, b, at: m) }
+            } else {
+                guard let threads = try sizes("global") else { throw FormatError(m.location, field: m.fieldPath("grid"), "a \(language) launch needs grid (blocks per dimension) or global (threads)") }
+                global = threads
+            }
+            local = block
+            // Dynamic shared memory (`extern __shared__`): passed as a `local` binding, which CUDA takes as no parameter.
+            if let shared = try m.optional("shared", { v throws(FormatError) in try expression(v) }) { arguments.append(.local(shared)) }
+        } else {
+            global = try m.required("global") { v throws(FormatError) in try v.list { i throws(FormatError) in try expression(i) } }
+            local = try sizes("local")
+        }
         try m.finish()
         return KernelLaunch(language: language, source: source, sourceName: sourceName, kernel: kernel, options: options,
                             global: global, local: local, arguments: arguments)
+    }
+
+    /// Threads in one dimension: blocks times threads per block, as one expression.
+    static func threads(_ grid: SizeExpression, _ block: SizeExpression, at m: MappingReader) throws(FormatError) -> SizeExpression {
+        do {
+            return try SizeExpression("(\(grid.text)) * (\(block.text))")
+        } catch {
+            throw FormatError(m.location(of: "grid"), field: m.fieldPath("grid"), error.message)
+        }
     }
 
     /// A bare word naming a buffer binds it; other scalars are integer expressions; mappings give the kind.

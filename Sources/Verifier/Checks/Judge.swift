@@ -12,14 +12,18 @@ public struct Judgement: Hashable, Sendable, Codable {
     /// The plan's seeds (`ExecutionPlan.seeds`): what the verification drew, so that it can be replayed. Nil when no
     /// plan was judged (a runner that failed before).
     public var seeds: [UInt64]?
+    /// The compiler's facts for each launch, as the runner observed them.
+    public var compiler: [LaunchFacts]?
 
-    public init(verdict: Verdict, reason: Reason?, message: String, checks: [CheckSummary] = [], timing: TimingSummary? = nil, seeds: [UInt64]? = nil) {
+    public init(verdict: Verdict, reason: Reason?, message: String, checks: [CheckSummary] = [], timing: TimingSummary? = nil, seeds: [UInt64]? = nil,
+                compiler: [LaunchFacts]? = nil) {
         self.verdict = verdict
         self.reason = reason
         self.message = message
         self.checks = checks
         self.timing = timing
         self.seeds = seeds
+        self.compiler = compiler
     }
 }
 
@@ -89,6 +93,7 @@ public struct Judge: Sendable {
     public func judge(_ candidate: Candidate, plan: ExecutionPlan, observations: Observations) -> Judgement {
         var judgement = judgeObservations(candidate, plan: plan, observations: observations)
         judgement.seeds = plan.seeds
+        judgement.compiler = observations.compiler
         return judgement
     }
 

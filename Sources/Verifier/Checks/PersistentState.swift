@@ -1,17 +1,30 @@
+import Devices
 import Foundation
 
-/// Finds state an OpenCL C source keeps between launches outside the buffers it is given: program-scope variables
-/// (OpenCL C 2.0 puts them in the global address space, alive as long as the program, and PoCL builds them) and
-/// `static` variables inside functions. Read-only ones (`__constant`, or `const` on the variable itself) hold no state.
+/// Finds state a kernel source keeps between launches outside the buffers it is given: program-scope variables
+/// (OpenCL C 2.0 puts them in the global address space, alive as long as the program, and PoCL builds them; CUDA's
+/// `__device__` variables live as long as the module) and `static` variables inside functions. Read-only ones
+/// (`__constant`, `__constant__`, `constexpr`, or `const` on the variable itself) hold no state, nor does per-block
+/// shared memory (`__shared__`), which a launch starts without. For PTX, a module-scope `.global` variable is state.
 ///
 /// Read before the build, on the source without comments, string literals and preprocessor lines. Kernel parameters
 /// are not program scope: only declarations at brace depth 0, and `static` ones inside bodies, count. The reading is
 /// conservative: a statement at depth 0 that is neither a function, a type nor read-only counts as state, so a macro
 /// that expands to a declaration is caught unless it looks like a call (`STATE(64);`).
 enum PersistentState {
+    /// What to write instead, in the language's own words.
+    static func remedy(_ language: KernelLanguage) -> String {
+        switch language {
+        case .opencl: "use __constant for tables and a declared scratch buffer for workspace"
+        case .cuda: "use __constant__ or constexpr for tables and a declared scratch buffer for workspace"
+        case .ptx: "use .const for tables and a declared scratch buffer for workspace"
+        }
+    }
+
     /// The first mutable program-scope or static declaration, as written with its whitespace collapsed; nil if none.
-    static func firstDeclaration(in source: String) -> String? {
-        let tokens = withoutAttributes(tokenize(stripped(source)))
+    static func firstDeclaration(in source: String, language: KernelLanguage = .opencl) -> String? {
+        if language == .ptx { return firstPTXGlobal(in: source) }
+        let tokens = withoutAttributes(withoutLinkageBlocks(tokenize(stripped(source))))
         var typeNames: Set<String> = []
         var statement: [String] = []
         var depth = 0
@@ -48,11 +61,69 @@ enum PersistentState {
         return nil
     }
 
+    /// A PTX module-scope statement in the global state space (`.global .u32 calls;`, `.visible .global ...`): kernel
+    /// parameters (`.param .u64 .ptr .global`) sit inside an entry's parentheses and entries end in a body, not `;`.
+    private static func firstPTXGlobal(in source: String) -> String? {
+        var statement = ""
+        var braces = 0, parens = 0
+        for character in stripped(source) {
+            switch character {
+            case "{": braces += 1; statement = ""
+            case "}": braces = max(0, braces - 1); statement = ""
+            case "(": parens += 1; statement.append(character)
+            case ")": parens = max(0, parens - 1); statement.append(character)
+            case ";" where braces == 0 && parens == 0:
+                let words = statement.split(whereSeparator: \.isWhitespace)
+                if words.contains(".global"), !words.contains(".entry"), !words.contains(".func") {
+                    return words.joined(separator: " ")
+                }
+                statement = ""
+            default: statement.append(character)
+            }
+        }
+        return nil
+    }
+
+    /// C++ linkage and namespace blocks (`extern "C" { ... }`, `namespace tile { ... }`) removed with their braces
+    /// kept out: what they hold is at program scope. (`"C"` is already gone with the string literals.)
+    private static func withoutLinkageBlocks(_ tokens: [String]) -> [String] {
+        var result: [String] = []
+        var depth = 0
+        var transparentDepths: [Int] = []
+        var index = 0
+        while index < tokens.count {
+            let token = tokens[index]
+            if token == "extern", index + 1 < tokens.count, tokens[index + 1] == "{" {
+                transparentDepths.append(depth)
+                index += 2
+                continue
+            }
+            if token == "namespace" {
+                var next = index + 1
+                while next < tokens.count, isIdentifier(tokens[next]) || tokens[next] == ":" { next += 1 }
+                if next < tokens.count, tokens[next] == "{" {
+                    transparentDepths.append(depth)
+                    index = next + 1
+                    continue
+                }
+            }
+            if token == "{" { depth += 1 }
+            if token == "}" {
+                if transparentDepths.last == depth { transparentDepths.removeLast(); index += 1; continue }
+                depth -= 1
+            }
+            result.append(token)
+            index += 1
+        }
+        return result
+    }
+
     /// Not a typedef, a function prototype, a type declared ahead (`struct Tile;`) or defined without a variable (its
     /// body, `{}`, comes last). A parenthesis after a type (`int (x);`, `float (*p)[4];`) is a declarator's, not a
     /// parameter list.
     private static func isVariable(_ statement: [String], typeNames: Set<String>) -> Bool {
-        guard let first = statement.first, first != "typedef", statement.last != "{}" else { return false }
+        guard let first = statement.first, !["typedef", "using", "template", "static_assert"].contains(first), statement.last != "{}" else { return false }
+        if statement.contains("__shared__") { return false }
         if statement.count == 2, ["struct", "union", "enum"].contains(first) { return false }
         guard let paren = statement.firstIndex(of: "("), paren < (statement.firstIndex { $0 == "=" || $0 == "[" } ?? statement.endIndex) else {
             return true
@@ -85,7 +156,8 @@ enum PersistentState {
     /// Writable: not in the constant address space, and not `const` on the variable itself (after its last `*`).
     private static func holdsState(_ statement: [String]) -> Bool {
         let declarator = statement.prefix { $0 != "=" }
-        if declarator.contains("__constant") || declarator.contains("constant") { return false }
+        if declarator.contains("__constant") || declarator.contains("constant") || declarator.contains("__constant__") { return false }
+        if declarator.contains("constexpr") { return false }
         let lastPointer = declarator.lastIndex(of: "*") ?? declarator.startIndex
         return !declarator[lastPointer...].contains("const")
     }

@@ -51,6 +51,10 @@ public final class DeviceExecutor {
         }
         do {
             let kernels = try prepare(candidate)
+            let facts = zip(candidate.launches, kernels).compactMap { launch, kernel in
+                kernel.facts.map { LaunchFacts(kernel: launch.kernel, language: launch.language, facts: $0) }
+            }
+            if !facts.isEmpty { observations.compiler = facts }
             var scratchByShape: [Problem: [String: DeviceBuffer]] = [:]
             for check in plan.checks {
                 let scratch = try scratchBuffers(candidate, check.problem, cache: &scratchByShape)
@@ -75,14 +79,15 @@ public final class DeviceExecutor {
         var programs: [String: DeviceProgram] = [:]
         var kernels: [DeviceKernel] = []
         for (index, launch) in candidate.launches.enumerated() {
-            // Another language needs another runner.
-            guard launch.language == "opencl" else {
-                throw Failure(reason: .unsupported, message: "launch \(index + 1) is \(launch.language); the in-process runner builds OpenCL C only (use --runner-command)")
+            // A language this device's compiler does not take needs another device or runner.
+            guard let language = KernelLanguage(rawValue: launch.language), device.languages.contains(language) else {
+                let taken = device.languages.map(\.rawValue).joined(separator: ", ")
+                throw Failure(reason: .unsupported, message: "launch \(index + 1) is \(launch.language); \(device.info.name) builds \(taken) (a cuda device runs cuda and ptx; other languages need --runner-command)")
             }
             // Persistent state: a mutable program-scope or static variable outlives the launch, outside the scratch
             // buffers the verifier allocates and resets; found in the source, before anything runs.
-            if let declaration = PersistentState.firstDeclaration(in: launch.source) {
-                throw Failure(reason: .persistentState, message: "launch \(index + 1) (\(launch.kernel)): \(launch.sourceName) declares \"\(declaration)\", a program-scope or static variable that keeps state between launches (use __constant for tables and a declared scratch buffer for workspace)")
+            if let declaration = PersistentState.firstDeclaration(in: launch.source, language: language) {
+                throw Failure(reason: .persistentState, message: "launch \(index + 1) (\(launch.kernel)): \(launch.sourceName) declares \"\(declaration)\", a program-scope or static variable that keeps state between launches (\(PersistentState.remedy(language)))")
             }
             // Work-group size within the device's limit.
             if let local = launch.local {
@@ -95,13 +100,13 @@ public final class DeviceExecutor {
                     throw Failure(reason: .exceedsDevice, message: "launch \(index + 1) (\(launch.kernel)): work-group of \(size) threads exceeds the device's \(device.info.maxWorkGroupSize)")
                 }
             }
-            let key = launch.options + "\u{0}" + launch.source
+            let key = launch.language + "\u{0}" + launch.options + "\u{0}" + launch.source
             let program: DeviceProgram
             if let built = programs[key] {
                 program = built
             } else {
                 do {
-                    program = try device.buildProgram(source: launch.source, options: launch.options)
+                    program = try device.buildProgram(source: launch.source, options: launch.options, language: language)
                 } catch {
                     let log = (error.buildLog ?? error.message).split(separator: "\n").prefix(12).joined(separator: "\n")
                     throw Failure(reason: .buildFailed, message: "\(launch.sourceName) (\(launch.kernel)) does not build: \(log)")

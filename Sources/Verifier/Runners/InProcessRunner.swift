@@ -13,10 +13,10 @@ public final class InProcessRunner: CandidateRunner, @unchecked Sendable {
         executor = DeviceExecutor(device: device)
     }
 
-    /// Opens an OpenCL device by selector (`opencl:0`, `opencl:0:1`, part of a name).
+    /// Opens a device by selector (`cuda:0`, `opencl:0`, `opencl:0:1`, part of a name).
     public convenience init(selector: String) throws(VerifierError) {
         do {
-            self.init(device: try OpenCLRuntime.shared.open(selector))
+            self.init(device: try DeviceCatalog.open(selector))
         } catch {
             throw VerifierError(.device, "cannot open device \"\(selector)\"", cause: error.description)
         }

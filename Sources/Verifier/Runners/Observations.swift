@@ -1,3 +1,4 @@
+import Devices
 import Foundation
 
 /// What a runner saw executing a plan, before any judgement: outputs, digests, guard zones, times.
@@ -11,12 +12,17 @@ public struct Observations: Hashable, Sendable, Codable {
     public var failure: Failure?
     public var checks: [CheckObservation]
     public var timing: TimingObservation?
+    /// What the compiler reported for each launch's kernel, in launch order (nil where the runtime does not say:
+    /// OpenCL, external runners).
+    public var compiler: [LaunchFacts]?
 
-    public init(device: DeviceDescription, failure: Failure? = nil, checks: [CheckObservation] = [], timing: TimingObservation? = nil) {
+    public init(device: DeviceDescription, failure: Failure? = nil, checks: [CheckObservation] = [], timing: TimingObservation? = nil,
+                compiler: [LaunchFacts]? = nil) {
         self.device = device
         self.failure = failure
         self.checks = checks
         self.timing = timing
+        self.compiler = compiler
     }
 
     public struct Failure: Hashable, Sendable, Codable {
@@ -26,6 +32,26 @@ public struct Observations: Hashable, Sendable, Codable {
             self.reason = reason
             self.message = message
         }
+    }
+}
+
+/// The compiler's facts for one launch's kernel.
+public struct LaunchFacts: Hashable, Sendable, Codable {
+    public var kernel: String
+    public var language: String
+    public var facts: KernelFacts
+
+    public init(kernel: String, language: String, facts: KernelFacts) {
+        self.kernel = kernel
+        self.language = language
+        self.facts = facts
+    }
+
+    /// The `compiler:` mapping of the cost model's candidate format (docs/candidate-format.md), so that `predict`
+    /// takes what the compiler reported instead of its own estimates. Local memory counts as spilled 32-bit words.
+    public var candidateFormText: String {
+        let toolchain = language == "opencl" ? "opencl" : "cuda"
+        return "{toolchain: \(toolchain), registers_per_thread: \(facts.registersPerThread), shared_bytes: \(facts.staticSharedBytes), spills: \((facts.localBytesPerThread + 3) / 4)}"
     }
 }
 

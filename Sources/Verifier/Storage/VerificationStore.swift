@@ -88,6 +88,8 @@ public struct VerificationRecord: Hashable, Sendable, Codable {
     public var elapsed: Double?
     /// The candidate as it ran (wire JSON), so that a verification can be replayed.
     public var candidateJSON: String
+    /// The compiler's facts per launch, shown with the verdict (not a column of the store).
+    public var compiler: [LaunchFacts]?
 
     /// A record of an outcome.
     public init(candidate: Candidate, plan: ExecutionPlan, outcome: RunOutcome, machine: String, runner: String, batch: String, hostSamples: [Double] = []) {
@@ -95,6 +97,7 @@ public struct VerificationRecord: Hashable, Sendable, Codable {
         self.init(
             candidate: candidate, plan: plan, machine: machine, device: outcome.device, runner: runner, batch: batch,
             verdict: outcome.judgement.verdict, reason: outcome.judgement.reason, message: outcome.judgement.message)
+        compiler = outcome.judgement.compiler
         samples = timing?.samples ?? []
         self.hostSamples = hostSamples
         median = timing?.median
