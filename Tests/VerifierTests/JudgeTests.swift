@@ -88,7 +88,7 @@ import Testing
         let result = Judge(limits: nil).judge(candidate, plan: Self.plan, observations: observations)
         #expect(result.reason == .wrongResult)
         #expect(result.message.hasPrefix("check 1 of 2 (1000, seed \(Self.plan.checks[0].seed), inputs in "), "\(result.message)")
-        #expect(result.message.contains(")), run 4: Y relative error"), "\(result.message)")
+        #expect(result.message.contains(" and extremes), run 4: Y relative error"), "\(result.message)")
     }
 
     /// The timed repetitions the plan draws are read back; a runner that leaves one out failed.
@@ -164,9 +164,38 @@ import Testing
     @Test func seedsAreFreshAndShapesRagged() {
         let plan = VerificationPolicy().plan(for: gemm(512, 256, 128), lastLevelCache: Bytes(50 << 20))
         #expect(Set(plan.checks.map(\.seed)).count == 3)
-        #expect(plan.checks.map { $0.problem.definition.shapeText } == ["512x256x128", "131x133x67", "512x256x128"])
+        #expect(plan.checks[0].problem == gemm(512, 256, 128) && plan.checks[2].problem == gemm(512, 256, 128))
+        guard case let .gemm(ragged) = plan.checks[1].problem else { Issue.record("not a GEMM"); return }
+        #expect((67...131).contains(ragged.m) && (68...133).contains(ragged.n) && (35...67).contains(ragged.k))
+        #expect([ragged.m, ragged.n, ragged.k].allSatisfy { $0 % 2 == 1 })
         #expect(Set(plan.timing!.seeds).count == 28)
         #expect(plan.timing!.flushBytes == 100 << 20)
+    }
+
+    /// Planned inputs carry special values at drawn positions: zeros for arithmetic, subnormals and the largest finite
+    /// values too for fp32 data movement; inputs as generated (external runners) carry none.
+    @Test func specialValuesArePlacedPerSeed() {
+        let chain = Problem.elementwise(ElementwiseProblem(count: 10_000, ops: [.add, .relu]))
+        let range = InputRange(seed: 11, for: chain, symmetric: true)
+        let inputs = chain.definition.makeInputs(seed: 11, range: range)
+        #expect(inputs.allSatisfy { buffer in (100...300).contains(buffer.filter { $0 == 0 }.count) })
+        #expect(inputs[0] != inputs[1])
+        #expect(chain.definition.makeInputs(seed: 11, range: range) == inputs)
+        #expect(chain.definition.makeInputs(seed: 11).allSatisfy { !$0.contains(0) })
+        let copy = Problem.copy(CopyProblem(count: 10_000))
+        let moved = copy.definition.makeInputs(seed: 11, range: InputRange(seed: 11, for: copy, symmetric: true))[0]
+        #expect(moved.contains(Float.greatestFiniteMagnitude) || moved.contains(-Float.greatestFiniteMagnitude))
+        #expect(moved.contains { $0.isSubnormal })
+    }
+
+    /// The ragged shape is drawn from the check's seed: a kernel cannot special-case the one shape it will see, and
+    /// the recorded seed replays it.
+    @Test func raggedShapesVaryPerSeedAndReplay() {
+        let shapes = Set((1...40).map { gemm(4096, 4096, 4096).ragged(seed: UInt64($0)).definition.shapeText })
+        #expect(shapes.count >= 30)
+        #expect(gemm(4096, 4096, 4096).ragged(seed: 7) == gemm(4096, 4096, 4096).ragged(seed: 7))
+        let small = Problem.elementwise(ElementwiseProblem(count: 2, ops: [.relu]))
+        #expect(small.ragged(seed: 3) == small)
     }
 }
 

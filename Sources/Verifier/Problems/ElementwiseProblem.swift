@@ -82,8 +82,8 @@ public struct ElementwiseProblem: ProblemDefinition {
     public var isExact: Bool { ops.isEmpty }
     public var shapeText: String { "\(count) x [\(ops.map(\.rawValue).joined(separator: ","))]" }
 
-    public func ragged() -> ElementwiseProblem {
-        ElementwiseProblem(count: raggedDimension(count, cap: 10007), ops: ops, dataType: dataType)
+    public func ragged(_ draw: inout RaggedDraw) -> ElementwiseProblem {
+        ElementwiseProblem(count: draw.dimension(count, cap: 10007), ops: ops, dataType: dataType)
     }
 
     public func reference(_ inputs: [[Float]]) -> [ReferenceOutput] {

@@ -45,8 +45,8 @@ public struct GemmProblem: ProblemDefinition {
         (batch > 1 ? "\(batch)x" : "") + "\(m)x\(n)x\(k)" + (epilogue == .none ? "" : " +\(epilogue.rawValue)")
     }
 
-    public func ragged() -> GemmProblem {
-        GemmProblem(m: raggedDimension(m, cap: 131), n: raggedDimension(n, cap: 133), k: raggedDimension(k, cap: 67),
+    public func ragged(_ draw: inout RaggedDraw) -> GemmProblem {
+        GemmProblem(m: draw.dimension(m, cap: 131), n: draw.dimension(n, cap: 133), k: draw.dimension(k, cap: 67),
                     batch: min(batch, 2), epilogue: epilogue, dataType: dataType)
     }
 

@@ -19,8 +19,8 @@ public struct TransposeProblem: ProblemDefinition {
     public var isExact: Bool { true }
     public var shapeText: String { "\(rows)x\(columns)" }
 
-    public func ragged() -> TransposeProblem {
-        TransposeProblem(rows: raggedDimension(rows, cap: 131), columns: raggedDimension(columns, cap: 67), dataType: dataType)
+    public func ragged(_ draw: inout RaggedDraw) -> TransposeProblem {
+        TransposeProblem(rows: draw.dimension(rows, cap: 131), columns: draw.dimension(columns, cap: 67), dataType: dataType)
     }
 
     public func reference(_ inputs: [[Float]]) -> [ReferenceOutput] {
@@ -49,7 +49,7 @@ public struct CopyProblem: ProblemDefinition {
     public var isExact: Bool { true }
     public var shapeText: String { "\(count)" }
 
-    public func ragged() -> CopyProblem { CopyProblem(count: raggedDimension(count, cap: 10007), dataType: dataType) }
+    public func ragged(_ draw: inout RaggedDraw) -> CopyProblem { CopyProblem(count: draw.dimension(count, cap: 10007), dataType: dataType) }
 
     public func reference(_ inputs: [[Float]]) -> [ReferenceOutput] {
         let values = inputs[0].map(Double.init)

@@ -23,13 +23,16 @@ public enum Problem: Hashable, Sendable {
 
     public var family: String { definition.family }
 
-    public func ragged() -> Problem {
-        switch self {
-        case let .gemm(p): .gemm(p.ragged())
-        case let .elementwise(p): .elementwise(p.ragged())
-        case let .rows(p): .rows(p.ragged())
-        case let .transpose(p): .transpose(p.ragged())
-        case let .copy(p): .copy(p.ragged())
+    /// The shape with a ragged tail that a check seeded `seed` uses: drawn per check, so that a kernel cannot
+    /// special-case the one small shape it would otherwise always see.
+    public func ragged(seed: UInt64) -> Problem {
+        var draw = RaggedDraw(seed: seed)
+        return switch self {
+        case let .gemm(p): .gemm(p.ragged(&draw))
+        case let .elementwise(p): .elementwise(p.ragged(&draw))
+        case let .rows(p): .rows(p.ragged(&draw))
+        case let .transpose(p): .transpose(p.ragged(&draw))
+        case let .copy(p): .copy(p.ragged(&draw))
         }
     }
 

@@ -85,8 +85,9 @@ public protocol ProblemDefinition: Hashable, Sendable, Codable {
     var functionCount: Int { get }
     /// Whether outputs must match the reference bit for bit (data movement only).
     var isExact: Bool { get }
-    /// A smaller shape whose every dimension has a ragged tail (odd, not a multiple of any tile or vector width).
-    func ragged() -> Self
+    /// A smaller shape whose every dimension has a ragged tail (odd, not a multiple of any tile or vector width),
+    /// its sizes drawn by `draw`.
+    func ragged(_ draw: inout RaggedDraw) -> Self
     /// The float64 reference from float32 inputs given in `buffers` order.
     func reference(_ inputs: [[Float]]) -> [ReferenceOutput]
     /// A short shape label: `512x512x512`.
@@ -107,18 +108,33 @@ extension ProblemDefinition {
         inputs.enumerated().map { index, spec in
             var generator = SplitMix64(seed: seed, buffer: index)
             var values = generator.inputs(spec.count)
-            if let range { values = values.map(range.apply) }
+            if let range {
+                values = values.map(range.apply)
+                range.placeSpecials(in: &values, seed: seed, buffer: index)
+            }
             if dataType != .fp32 { values = values.map(dataType.round) }
             return values
         }
     }
 }
 
-/// A dimension with a ragged tail, at most `cap`: odd, so that it is a multiple of no tile or vector width above 1.
-func raggedDimension(_ size: Int, cap: Int) -> Int {
-    let bounded = min(size, cap)
-    if bounded <= 2 { return bounded }
-    return bounded % 2 == 1 ? bounded : bounded - 1
+/// Draws the dimensions of a ragged shape from a check's seed.
+public struct RaggedDraw {
+    private var generator: SplitMix64
+
+    public init(seed: UInt64) {
+        generator = SplitMix64(seed: seed ^ 0x5241_4747_4544)
+    }
+
+    /// A dimension with a ragged tail: odd, so that it is a multiple of no tile or vector width above 1, drawn
+    /// between half and all of `min(size, cap)` (sizes of 1 or 2 stay as they are).
+    public mutating func dimension(_ size: Int, cap: Int) -> Int {
+        let upper = min(size, cap)
+        if upper <= 2 { return upper }
+        let lower = max(3, upper / 2 + 1)
+        let drawn = lower >= upper ? upper : lower + Int(generator.next() % UInt64(upper - lower + 1))
+        return drawn % 2 == 1 ? drawn : drawn - 1
+    }
 }
 
 /// Runs `body(range)` over `0..<count` split into chunks on all cores.

@@ -51,8 +51,8 @@ public struct RowProblem: ProblemDefinition {
     public var isExact: Bool { false }
     public var shapeText: String { "\(rows)x\(columns)" }
 
-    public func ragged() -> RowProblem {
-        RowProblem(op: op, rows: raggedDimension(rows, cap: 37), columns: raggedDimension(columns, cap: 1031), dataType: dataType)
+    public func ragged(_ draw: inout RaggedDraw) -> RowProblem {
+        RowProblem(op: op, rows: draw.dimension(rows, cap: 37), columns: draw.dimension(columns, cap: 1031), dataType: dataType)
     }
 
     public func reference(_ inputs: [[Float]]) -> [ReferenceOutput] {

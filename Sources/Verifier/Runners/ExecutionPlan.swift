@@ -155,15 +155,15 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
     /// Few repetitions and a small flush, for tests on two cores.
     public static let quick = VerificationPolicy(checkCount: 3, warmup: 1, repetitions: 5, flushBytes: 4 << 20)
 
-    /// The plan for one candidate, with fresh seeds: check i uses the candidate's shape when i is even and the ragged
-    /// variant when odd; timing uses the candidate's shape; the poison and guard pattern come from the first seed,
+    /// The plan for one candidate, with fresh seeds: check i uses the candidate's shape when i is even and a ragged
+    /// variant drawn from its seed when odd; timing uses the candidate's shape; the poison and guard pattern come from the first seed,
     /// each check's input range from its own seed (the first check's symmetric), the timing loop's from its first.
     public func plan(for problem: Problem, lastLevelCache: Bytes?, seeds: [UInt64]? = nil) -> ExecutionPlan {
         let count = max(2, checkCount)
         let seeds = seeds ?? freshSeeds(count + 1)
-        let ragged = problem.ragged()
         let checks = (0..<count).map { i in
-            ExecutionPlan.Check(problem: i % 2 == 0 ? problem : ragged, seed: seeds[i], inputs: InputRange(seed: seeds[i], for: problem, symmetric: i == 0))
+            ExecutionPlan.Check(problem: i % 2 == 0 ? problem : problem.ragged(seed: seeds[i]), seed: seeds[i],
+                                inputs: InputRange(seed: seeds[i], for: problem, symmetric: i == 0))
         }
         var timing: ExecutionPlan.Timing?
         if timed {
@@ -194,10 +194,29 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
 public struct InputRange: Hashable, Sendable, Codable {
     public var scale: Double
     public var offset: Double
+    /// Special values written over a few elements at positions drawn from the seed (nil: none).
+    public var specials: SpecialValues?
 
-    public init(scale: Double, offset: Double) {
+    /// Values a kernel must get right that a uniform draw never gives: a kernel that divides by its input, or
+    /// rounds through arithmetic in a copy, is caught on them.
+    public enum SpecialValues: String, Hashable, Sendable, Codable {
+        /// +0 and -0, which every op of the verifier takes.
+        case zeros
+        /// Zeros, subnormals and the largest finite magnitudes: for data movement in fp32, which must be bit-exact.
+        case bitExact = "bit_exact"
+
+        var values: [Float] {
+            switch self {
+            case .zeros: [0, -0.0]
+            case .bitExact: [0, -0.0, Float.leastNonzeroMagnitude * 37, -Float.leastNormalMagnitude / 3, Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude]
+            }
+        }
+    }
+
+    public init(scale: Double, offset: Double, specials: SpecialValues? = nil) {
         self.scale = scale
         self.offset = offset
+        self.specials = specials
     }
 
     /// The range of a check seeded `seed`; `symmetric` keeps both signs (the first check, so that a kernel wrong on
@@ -212,10 +231,11 @@ public struct InputRange: Hashable, Sendable, Codable {
         var generator = SplitMix64(seed: seed ^ 0x494E_5055_5453)
         let bits = generator.next()
         let scale = Double(sign: .plus, exponent: exponents.lowerBound + Int(bits % UInt64(exponents.count)), significand: 1)
+        let specials: SpecialValues = problem.definition.isExact && problem.definition.dataType == .fp32 ? .bitExact : .zeros
         switch shifts && !symmetric ? (bits >> 32) % 3 : 0 {
-        case 1: self.init(scale: scale / 2, offset: scale / 2)
-        case 2: self.init(scale: scale / 2, offset: -scale / 2)
-        default: self.init(scale: scale, offset: 0)
+        case 1: self.init(scale: scale / 2, offset: scale / 2, specials: specials)
+        case 2: self.init(scale: scale / 2, offset: -scale / 2, specials: specials)
+        default: self.init(scale: scale, offset: 0, specials: specials)
         }
     }
 
@@ -223,8 +243,26 @@ public struct InputRange: Hashable, Sendable, Codable {
         Float(Double(value) * scale + offset)
     }
 
-    /// "[-4, 4)", "[0, 0.5)".
+    /// Writes the special values over about one element in 64, at positions and in an order drawn from the check's
+    /// seed and the buffer's index.
+    public func placeSpecials(in values: inout [Float], seed: UInt64, buffer: Int) {
+        guard let specials, !values.isEmpty else { return }
+        let choices = specials.values
+        var generator = SplitMix64(seed: seed ^ 0x5350_4543_4941_4C53, buffer: buffer)
+        var index = Int(generator.next() % 64)
+        while index < values.count {
+            values[index] = choices[Int(generator.next() % UInt64(choices.count))]
+            index += 1 + Int(generator.next() % 127)
+        }
+    }
+
+    /// "[-4, 4)", "[0, 0.5) with zeros".
     public var text: String {
-        "[\(formatSignificant(offset - scale, digits: 6)), \(formatSignificant(offset + scale, digits: 6)))"
+        let range = "[\(formatSignificant(offset - scale, digits: 6)), \(formatSignificant(offset + scale, digits: 6)))"
+        return switch specials {
+        case nil: range
+        case .zeros: range + " with zeros"
+        case .bitExact: range + " with zeros, subnormals and extremes"
+        }
     }
 }
