@@ -1,3 +1,4 @@
+import Devices
 import Foundation
 import Testing
 @testable import Verifier
@@ -41,6 +42,53 @@ import Testing
     @Test(arguments: clean)
     func readOnlyAndLocalDeclarationsAreNotState(_ source: String) {
         #expect(PersistentState.firstDeclaration(in: source) == nil)
+    }
+
+    /// CUDA C++: `__device__` globals and statics are state, also inside `extern "C"` and namespace blocks.
+    static let flaggedCUDA: [(source: String, declaration: String)] = [
+        ("__device__ unsigned int hits;\nextern \"C\" __global__ void k(float* y) { y[0] = hits++; }", "__device__ unsigned int hits"),
+        ("extern \"C\" {\n__device__ float memo[64];\n__global__ void k(float* y) { y[0] = memo[0]; }\n}", "__device__ float memo [ 64 ]"),
+        ("namespace tile { __device__ __managed__ int calls = 0; }", "__device__ __managed__ int calls = 0"),
+        ("__global__ void k(int* y) { static __device__ int seen; y[0] = seen++; }", "static __device__ int seen"),
+    ]
+
+    static let cleanCUDA: [String] = [
+        "__constant__ float table[4] = {1, 2, 3, 4};\nconstexpr int kTile = 64;\nusing real = float;",
+        "__shared__ float staged[256];\nextern __shared__ float dynamic[];\ntemplate <int N> __device__ float twice(float x) { return N * x; }",
+        "extern \"C\" __global__ void __launch_bounds__(256) k(const int n, const float* __restrict__ x, float* y) { y[0] = x[0]; }",
+        "namespace detail { __device__ inline float square(float v) { return v * v; } }\nstatic_assert(sizeof(float) == 4, \"fp32\");",
+    ]
+
+    static let flaggedPTX: [(source: String, declaration: String)] = [
+        (".version 8.8\n.target sm_90\n.address_size 64\n.global .align 4 .u32 calls;\n.visible .entry k(.param .u64 y) { ret; }", ".global .align 4 .u32 calls"),
+        (".visible .global .f32 memo[64];", ".visible .global .f32 memo[64]"),
+    ]
+
+    static let cleanPTX: [String] = [
+        ".const .align 4 .b8 table[16] = {0};\n.visible .entry k(.param .u64 .ptr .global .align 4 k_param_0) { .reg .b64 %rd<2>; ret; }",
+        "// .global .u32 commented;\n.extern .func (.param .b32 r) helper(.param .b32 x);\n.shared .align 4 .b8 staged[1024];",
+    ]
+
+    @Test(arguments: flaggedCUDA.map(\.source))
+    func cudaDeviceVariablesAreState(_ source: String) {
+        let expected = Self.flaggedCUDA.first { $0.source == source }!.declaration
+        #expect(PersistentState.firstDeclaration(in: source, language: .cuda) == expected)
+    }
+
+    @Test(arguments: cleanCUDA)
+    func cudaConstantsSharedAndFunctionsAreNotState(_ source: String) {
+        #expect(PersistentState.firstDeclaration(in: source, language: .cuda) == nil)
+    }
+
+    @Test(arguments: flaggedPTX.map(\.source))
+    func ptxModuleGlobalsAreState(_ source: String) {
+        let expected = Self.flaggedPTX.first { $0.source == source }!.declaration
+        #expect(PersistentState.firstDeclaration(in: source, language: .ptx) == expected)
+    }
+
+    @Test(arguments: cleanPTX)
+    func ptxParametersConstantsAndSharedAreNotState(_ source: String) {
+        #expect(PersistentState.firstDeclaration(in: source, language: .ptx) == nil)
     }
 
     @Test(arguments: LibrarySources.all.map(\.file))

@@ -64,6 +64,8 @@ enum PersistentState {
     /// A PTX module-scope statement in the global state space (`.global .u32 calls;`, `.visible .global ...`): kernel
     /// parameters (`.param .u64 .ptr .global`) sit inside an entry's parentheses and entries end in a body, not `;`.
     private static func firstPTXGlobal(in source: String) -> String? {
+        // Module directives that end at the line's end, not at a semicolon.
+        let directives = [".version", ".target", ".address_size", ".file", ".section"]
         var statement = ""
         var braces = 0, parens = 0
         for character in stripped(source) {
@@ -72,6 +74,8 @@ enum PersistentState {
             case "}": braces = max(0, braces - 1); statement = ""
             case "(": parens += 1; statement.append(character)
             case ")": parens = max(0, parens - 1); statement.append(character)
+            case "\n" where directives.contains { statement.trimmingCharacters(in: .whitespaces).hasPrefix($0) }:
+                statement = ""
             case ";" where braces == 0 && parens == 0:
                 let words = statement.split(whereSeparator: \.isWhitespace)
                 if words.contains(".global"), !words.contains(".entry"), !words.contains(".func") {
