@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MachineModel
+import Orchestration
 import Store
 import Verifier
 
@@ -77,14 +78,15 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let machineModel = try machines.machine(machine)
-        let limits = PhysicalLimits(machine: machineModel)
-        if queue { return try await enqueue(machine: machineModel, limits: limits) }
+        if queue { return try await enqueue(machine: machineModel, limits: PhysicalLimits(machine: machineModel)) }
         let setup = try prepare()
+        let limits = try await physicalLimits(machineModel, runner: setup.runner, store: setup.store.store)
         let policy = VerificationPolicy(checkCount: checks, warmup: warmup, repetitions: repetitions, flushBytes: flushBytes)
         let options = BatchOptions(machine: machineModel.name, limits: limits, policy: policy, limit: limit, force: force)
         let progress: any VerificationProgress = format == .json ? SilentProgress() : TerminalProgress()
         if format == .table {
             FileHandle.standardOutput.write(Data("\(setup.loaded.description) on \(machineModel.name); store \(setup.store.store.path)\n".utf8))
+            if let basis = limits.basis { FileHandle.standardOutput.write(Data("speed-of-light bound: \(basis)\n".utf8)) }
         }
         let batch = BatchVerifier(runner: setup.runner, store: setup.store, options: options, progress: progress)
         let summary: BatchSummary
@@ -121,6 +123,17 @@ struct VerifyCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(records.map(MeasurementRow.init)), as: UTF8.self))
         }
+    }
+
+    /// The machine's ceilings, tightened by the device's own calibration when the store has one, so that
+    /// "impossibly fast" means something on a device smaller than its machine file. An external command's device is
+    /// not asked (describing it may start the harness); its bound is the machine's as stated.
+    func physicalLimits(_ model: Machine, runner candidateRunner: any CandidateRunner, store: Store) async throws -> PhysicalLimits {
+        guard runnerCommand == nil else { return PhysicalLimits(machine: model) }
+        let device = try await candidateRunner.describeDevice()
+        let root = URL(fileURLWithPath: try machines.directory()).deletingLastPathComponent().path
+        let calibrated = DeviceMachine.calibration(ofDevice: device.name, id: device.id, store: store, resultsDirectory: "\(root)/calibration/results")
+        return PhysicalLimits(machine: model, calibration: calibrated.map { ($0.machine, $0.run) }, device: device.name)
     }
 
     /// The runner, the candidates and the store; errors are the user's to fix.

@@ -20,16 +20,25 @@ public enum DeviceMachine {
 
     public static func resolve(selector: String, store: Store?, resultsDirectory: String) throws(DeviceError) -> Resolved {
         let info = try DeviceSelector(parsing: selector).pick(from: OpenCLRuntime.shared.devices)
-        if let store, let runs = try? store.calibrationRuns() {
-            for run in runs where run.status == .ok && run.source == .suite
-                && (run.deviceName == info.name || run.device.contains(info.id) || run.device.contains(info.name)) {
-                let path = "\(resultsDirectory)/\(run.machine)/\(run.id).yaml"
-                if FileManager.default.fileExists(atPath: path), let machine = try? MachineFile.load(path: path) {
-                    return Resolved(machine: machine, source: "calibrated by run \(run.id) (\(path))")
-                }
-            }
+        if let store, let calibrated = calibration(ofDevice: info.name, id: info.id, store: store, resultsDirectory: resultsDirectory) {
+            return Resolved(machine: calibrated.machine, source: "calibrated by run \(calibrated.run) (\(calibrated.path))")
         }
         return Resolved(machine: fallback(info), source: "draft of \(info.id) with fallback figures (run kernelcast calibrate --device \(info.id) to measure them)")
+    }
+
+    /// The calibrated machine of the newest successful `kernelcast calibrate` run of a device (by name or id), if its
+    /// file is still under `resultsDirectory`.
+    public static func calibration(ofDevice name: String, id: String, store: Store, resultsDirectory: String)
+        -> (machine: Machine, run: String, path: String)? {
+        guard let runs = try? store.calibrationRuns() else { return nil }
+        for run in runs where run.status == .ok && run.source == .suite
+            && (run.deviceName == name || run.device.contains(id) || run.device.contains(name)) {
+            let path = "\(resultsDirectory)/\(run.machine)/\(run.id).yaml"
+            if FileManager.default.fileExists(atPath: path), let machine = try? MachineFile.load(path: path) {
+                return (machine, run.id, path)
+            }
+        }
+        return nil
     }
 
     /// The draft with the unknowns a cost model needs filled in by rule.
