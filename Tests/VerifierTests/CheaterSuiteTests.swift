@@ -24,6 +24,7 @@ extension DeviceSuites {
             ("repeat_skipper.yaml", [.staleResult]),
             ("program_state.yaml", [.persistentState]),
             ("last_call_only.yaml", [.changedAfterTiming]),
+            ("skips_done.yaml", [.staleResult, .wrongResult, .unwrittenOutput]),
         ]
 
         /// Honest kernels in the same format, each the twin of a cheater that looks like it.
@@ -62,6 +63,18 @@ extension DeviceSuites {
                 let judgement = TestDevice.verify(candidate, poison: poison).judgement
                 #expect(judgement.reason == reason, "\(file) with poison \(poisonText(poison)): \(judgement.message)")
             }
+        }
+
+        /// A kernel that leaves alone whatever does not look like the poison passes under a NaN poison; the
+        /// earlier-output fill (the third check starts with the first check's results) is what catches it.
+        @Test func earlierOutputFillCatchesAKernelThatSkipsWhatLooksDone() throws {
+            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("skips_done.yaml").path)
+            let nan = ExecutionPlan.defaultPoison
+            let withoutFill = TestDevice.verify(candidate, poison: nan, earlierOutputFill: false).judgement
+            #expect(withoutFill.verdict == .pass, "\(withoutFill.message)")
+            let withFill = TestDevice.verify(candidate, poison: nan).judgement
+            #expect(withFill.reason == .staleResult, "\(withFill.message)")
+            #expect(withFill.message.hasPrefix("check 3 of 3 (4096 x [tanh], seed "), "\(withFill.message)")
         }
 
         /// The hole `deterministic: false` used to open: runs 2 to 4 went unchecked. The rejection names the run.

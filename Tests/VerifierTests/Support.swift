@@ -17,13 +17,15 @@ enum TestDevice {
     /// Ceilings far above any CPU: nothing honest is rejected as impossibly fast.
     static let generousLimits = PhysicalLimits(machine: "test-ceiling", memoryBandwidth: 1e15, peakRates: [.fp32: 1e18], lastLevelCache: 32 << 20)
 
-    /// Verifies on PoCL with fresh seeds; `poison` replaces the poison drawn from them. PoCL's device shares the
+    /// Verifies on PoCL with fresh seeds; `poison` replaces the poison drawn from them, `earlierOutputFill` the plan's. PoCL's device shares the
     /// host's cores: while other work runs (a build, another test process), the host can wait far longer than the
     /// kernel ran and the timer check says so. That verdict is about the host, not the candidate, so it is retried
     /// a few times before a test sees it.
-    static func verify(_ candidate: Candidate, policy: VerificationPolicy = .quick, limits: PhysicalLimits? = generousLimits, poison: UInt32? = nil) -> RunOutcome {
+    static func verify(_ candidate: Candidate, policy: VerificationPolicy = .quick, limits: PhysicalLimits? = generousLimits, poison: UInt32? = nil,
+                       earlierOutputFill: Bool? = nil) -> RunOutcome {
         var plan = policy.plan(for: candidate.problem, lastLevelCache: nil)
         if let poison { plan.poison = poison }
+        if let earlierOutputFill { plan.earlierOutputFill = earlierOutputFill }
         var outcome = runner.runSynchronously(RunRequest(candidate: candidate, plan: plan, limits: limits))
         for _ in 0..<4 where outcome.judgement.reason == .timerInconsistent {
             outcome = runner.runSynchronously(RunRequest(candidate: candidate, plan: plan, limits: limits))

@@ -56,10 +56,14 @@ public final class DeviceExecutor {
             }
             if !facts.isEmpty { observations.compiler = facts }
             var scratchByShape: [Problem: [String: DeviceBuffer]] = [:]
+            var earlierOutputs: [Problem: [String: FloatArray]] = [:]
             for check in plan.checks {
                 let scratch = try scratchBuffers(candidate, check.problem, cache: &scratchByShape)
-                observations.checks.append(try runCheck(candidate, kernels, check, plan: plan, scratch: scratch))
-                if observations.checks.last?.launchError != nil { return observations }
+                let fill = plan.earlierOutputFill == true ? earlierOutputs[check.problem] : nil
+                let observation = try runCheck(candidate, kernels, check, plan: plan, scratch: scratch, fill: fill)
+                observations.checks.append(observation)
+                if observation.launchError != nil { return observations }
+                if earlierOutputs[check.problem] == nil { earlierOutputs[check.problem] = observation.outputs }
             }
             if let timing = plan.timing {
                 let scratch = try scratchBuffers(candidate, timing.problem, cache: &scratchByShape)
@@ -248,7 +252,9 @@ public final class DeviceExecutor {
 
     private struct LaunchError: Error { var text: String }
 
-    private func runCheck(_ candidate: Candidate, _ kernels: [DeviceKernel], _ check: ExecutionPlan.Check, plan: ExecutionPlan, scratch: [String: DeviceBuffer]) throws -> CheckObservation {
+    /// `fill`: outputs written over the poison before every run (an earlier check's, `ExecutionPlan.earlierOutputFill`).
+    private func runCheck(_ candidate: Candidate, _ kernels: [DeviceKernel], _ check: ExecutionPlan.Check, plan: ExecutionPlan,
+                          scratch: [String: DeviceBuffer], fill: [String: FloatArray]?) throws -> CheckObservation {
         let problem = check.problem.definition
         let allocation = try allocate(problem, plan: plan)
         let inputs = problem.makeInputs(seed: check.seed, range: check.inputs)
@@ -261,6 +267,7 @@ public final class DeviceExecutor {
                 for spec in problem.inputs { try writeGuard(spec.name, allocation, bits: bits) }
             }
             try poisonOutputs(problem, allocation, plan: plan)
+            for (name, values) in fill ?? [:] { try write(values.values, to: allocation.buffers[name]!) }
             do {
                 _ = try launchAll(candidate, kernels, problem, allocation, scratch: scratch)
             } catch let error as LaunchError {

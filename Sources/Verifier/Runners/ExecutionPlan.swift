@@ -59,6 +59,12 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
     public var guardPattern: UInt32
     /// Guard zone size: past every buffer, at least this many bytes or a quarter of the buffer.
     public var guardBytes: Int
+    /// When set, a check whose shape an earlier check had starts every run with that check's run-1 outputs in its
+    /// output buffers instead of the poison (guard zones keep the poison): an element the kernel leaves alone holds a
+    /// value that looks computed, so a kernel that skips what looks done is caught (`stale_result` or
+    /// `wrong_result`). Plans from a policy set it (the first check of each shape still gets the drawn poison); nil
+    /// (older plans, external commands) means never.
+    public var earlierOutputFill: Bool?
 
     /// What fills the guard zones past the inputs in each run of a check, in order. Runs 1, 2 and 4 are identical
     /// (NaN guards): any difference between them is nondeterminism. Run 3 differs only in its guards (zeros): if only
@@ -120,6 +126,7 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
     /// predate input ranges and checked repetitions (external commands).
     public var withGeneratedInputs: ExecutionPlan {
         var plan = self
+        plan.earlierOutputFill = nil
         for index in plan.checks.indices { plan.checks[index].inputs = nil }
         plan.timing?.inputs = nil
         plan.timing?.checked = nil
@@ -181,7 +188,9 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
             timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush,
                            inputs: InputRange(seed: base, for: problem, symmetric: false), checked: checked.sorted())
         }
-        return ExecutionPlan(checks: checks, timing: timing, poison: ExecutionPlan.poison(seed: seeds[0]), guardPattern: ExecutionPlan.guardPattern(seed: seeds[0]))
+        var plan = ExecutionPlan(checks: checks, timing: timing, poison: ExecutionPlan.poison(seed: seeds[0]), guardPattern: ExecutionPlan.guardPattern(seed: seeds[0]))
+        plan.earlierOutputFill = true
+        return plan
     }
 }
 
