@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "MachineModel"]),
         .testTarget(name: "CostModelTests", dependencies: ["CostModel", "Workloads", "MachineModel"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPAPI", "MachineModel",
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPAPI", "MachineModel", "Verifier", "PostgresTestSupport",
                                                       .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Report", "KernelCastCLI"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTests", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Calibration", "Verifier", "Service"]),

@@ -6,16 +6,19 @@ import MCPSurface
 import Service
 import Store
 
-/// The options every presentation of the service shares: where machines and the store are.
+/// The options every presentation of the service shares: where machines and the store are, and where verify jobs run.
 struct ServiceOptions: ParsableArguments {
     @OptionGroup var machines: MachineOptions
     @OptionGroup var storeOption: VerificationStoreOption
+    @Flag(help: "Verify jobs queue their candidates on the store for `kernelcast worker`s instead of running on this host's device; a job's device is then part of an advertised device's name.")
+    var queue = false
 
     func service() throws -> KernelCastService {
         let directory = try machines.directory()
         do {
             return try KernelCastService(configuration: .init(
-                machinesDirectory: directory, storePath: Store.resolvePath(option: storeOption.path), version: Version.current))
+                machinesDirectory: directory, storePath: Store.resolvePath(option: storeOption.path),
+                storePasswordFile: storeOption.password.file, version: Version.current, queue: queue))
         } catch {
             printError(error.description)
             throw ExitCode(1)

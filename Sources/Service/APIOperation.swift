@@ -50,8 +50,8 @@ public enum APIOperation: String, CaseIterable, Sendable {
         case .compare: "The predicted best of a space on several machines."
         case .port: "Carry a measured machine's refinement to a datasheet-only machine and compare the rankings."
         case .fusion: "Fused against unfused alternatives of a model block: which pays and by how much."
-        case .verify: "Submit candidates to run strictly on a device (OpenCL); answers a job id at once."
-        case .job: "A verification job's status, and its verdicts when done."
+        case .verify: "Submit candidates to run strictly on a device (OpenCL), or, on a server started with --queue, as jobs on its store for workers; answers a job id at once."
+        case .job: "A verification job's status (with --queue: its queue jobs queued, running and done), and its verdicts."
         case .record: "Record a measurement file (kernelcast-measurements) in the store, for refine."
         case .refine: "Fit the model's bounded terms to a machine's measurements (files, store); optionally write the refinement."
         }
@@ -113,7 +113,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
         case .verify:
             return Schema.object([
                 Schema.machine,
-                ("device", Schema.string("OpenCL device: opencl:0, opencl:P:D or part of its name (default opencl:0).")),
+                ("device", Schema.string("OpenCL device: opencl:0, opencl:P:D or part of its name (default opencl:0); with --queue, part of the name of a device workers advertised (default: the only one).")),
                 ("candidate", Schema.freeObject("A candidate with its own source, or a space (docs/candidate-format.md).")),
                 ("limit", Schema.integer("Verify at most this many candidates of a space.", minimum: 1)),
                 ("repetitions", Schema.integer("Timed repetitions (default 25).", minimum: 1)),

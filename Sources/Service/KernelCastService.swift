@@ -14,14 +14,20 @@ public final class KernelCastService: Sendable {
     public struct Configuration: Sendable {
         /// The machines folder; the repository root (calibration/, for refinements and measurements) is its parent.
         public var machinesDirectory: String
-        /// The SQLite store for verifications and recorded measurements.
+        /// The store for verifications and recorded measurements: an SQLite file, or a `postgres://` URL for jobs.
         public var storePath: String
+        /// The PostgreSQL store's password file (default `$PGPASSWORD`).
+        public var storePasswordFile: String?
         public var version: String
+        /// Verify jobs queue their candidates on the store for `kernelcast worker`s instead of running on this host.
+        public var queue: Bool
 
-        public init(machinesDirectory: String, storePath: String, version: String) {
+        public init(machinesDirectory: String, storePath: String, storePasswordFile: String? = nil, version: String, queue: Bool = false) {
             self.machinesDirectory = machinesDirectory
             self.storePath = storePath
+            self.storePasswordFile = storePasswordFile
             self.version = version
+            self.queue = queue
         }
     }
 
@@ -39,7 +45,12 @@ public final class KernelCastService: Sendable {
             throw ServiceError(.failed, error.description, remedy: "fix the machine file named, or pass --machines-dir")
         }
         root = URL(fileURLWithPath: configuration.machinesDirectory).standardizedFileURL.deletingLastPathComponent().path
-        jobs = JobQueue(storePath: configuration.storePath)
+        do {
+            jobs = try JobQueue(storePath: configuration.storePath, passwordFile: configuration.storePasswordFile, queued: configuration.queue)
+        } catch {
+            throw ServiceError(.failed, error.message + (error.cause.map { " (\($0))" } ?? ""),
+                               remedy: "pass --store with an SQLite file or a reachable postgres:// URL (password in $PGPASSWORD or --store-password-file)")
+        }
     }
 
     /// Answers one operation; `body` is the request's JSON text (path parameters already folded in).
@@ -116,7 +127,7 @@ public final class KernelCastService: Sendable {
         case .verify: return try await submitVerification(r)
         case .job:
             let id = try r.string("id")
-            guard let job = await jobs.status(id) else {
+            guard let job = try await jobs.status(id) else {
                 throw ServiceError(.notFound, "no job \"\(id)\"", remedy: "use the id that POST /v1/jobs answered; jobs live as long as the server")
             }
             return job
@@ -265,9 +276,10 @@ public final class KernelCastService: Sendable {
 
     // MARK: verification jobs
 
+    /// Starts a verify job: on this host's device, or, on a server with a queue, as one queue job per candidate.
     func submitVerification(_ r: Request) async throws -> JSONValue {
         let machine = try self.machine(r.string("machine"))
-        let device = try r.optionalString("device") ?? "opencl:0"
+        let device = try r.optionalString("device")
         let limit = try r.fields.optional("limit") { v throws(FormatError) in try v.positiveInt() }
         let policy = VerificationPolicy(checkCount: try r.positive("checks", default: 3, minimum: 2, maximum: 100),
                                         repetitions: try r.positive("repetitions", default: 25, maximum: 10_000))
@@ -285,7 +297,14 @@ public final class KernelCastService: Sendable {
             throw error
         }
         let options = BatchOptions(machine: machine.name, limits: PhysicalLimits(machine: machine), policy: policy, limit: limit)
-        let id = await jobs.submit(JobQueue.Work(device: device, entries: Array(loaded.entries), options: options,
+        if let queue = jobs.queue {
+            // Queued candidates carry their sources; the folder is not needed once they are in the store.
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let job = try await jobs.enqueue(Array(loaded.entries), options: options, device: device, description: loaded.description, on: queue)
+            return .object([("id", .string(job.id)), ("status", .string(job.jobs == 0 ? "done" : "queued")), ("candidates", .int(loaded.count)),
+                            ("jobs", .int(job.jobs)), ("status_url", .string("/v1/jobs/\(job.id)"))])
+        }
+        let id = await jobs.submit(JobQueue.Work(device: device ?? "opencl:0", entries: Array(loaded.entries), options: options,
                                                  description: loaded.description, folder: folder.path))
         return .object([("id", .string(id)), ("status", .string("queued")), ("candidates", .int(loaded.count)),
                         ("status_url", .string("/v1/jobs/\(id)"))])

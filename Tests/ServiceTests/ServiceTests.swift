@@ -3,12 +3,12 @@ import MachineModel
 import Service
 import Testing
 
-/// The repository's machines/ folder, and a store in a fresh temporary folder.
-func makeService(store: String? = nil) throws -> KernelCastService {
+/// The repository's machines/ folder, and a store in a fresh temporary folder; `queue`: verify jobs go to the store's queue.
+func makeService(store: String? = nil, queue: Bool = false) throws -> KernelCastService {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let storePath = store ?? FileManager.default.temporaryDirectory.appendingPathComponent("kc-service-\(UUID().uuidString).sqlite").path
     return try KernelCastService(configuration: .init(machinesDirectory: root.appendingPathComponent("machines").path,
-                                                      storePath: storePath, version: Version.current))
+                                                      storePath: storePath, version: Version.current, queue: queue))
 }
 
 let gemm4096 = #""problem": {"m": 4096, "n": 4096, "k": 4096, "dtype": "fp16"}"#

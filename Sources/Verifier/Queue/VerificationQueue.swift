@@ -70,6 +70,8 @@ public struct JobState: Sendable, Hashable {
     public var verificationID: Int64?
     /// The outcome as JSON (`RunOutcome`), once done.
     public var outcome: String?
+    /// When it was completed (ISO 8601), once done.
+    public var finishedAt: String?
 }
 
 /// Verification jobs on the store, claimed under leases.
@@ -214,7 +216,7 @@ public struct VerificationQueue: Sendable {
                 for start in stride(from: 0, to: ids.count, by: 500) {
                     let slice = Array(ids[start..<min(ids.count, start + 500)])
                     let marks = slice.map { _ in "?" }.joined(separator: ", ")
-                    states += try tx.rows("SELECT id, status, worker, attempts, verification_id, outcome FROM verifier_job WHERE id IN (\(marks)) ORDER BY id",
+                    states += try tx.rows("SELECT id, status, worker, attempts, verification_id, outcome, finished_at FROM verifier_job WHERE id IN (\(marks)) ORDER BY id",
                                           slice).map(Self.state)
                 }
                 return states
@@ -226,7 +228,7 @@ public struct VerificationQueue: Sendable {
     public func states(batch: String) throws(VerifierError) -> [JobState] {
         try run("read the jobs of \(batch)") {
             try store.read("read job states") { tx in
-                try tx.rows("SELECT id, status, worker, attempts, verification_id, outcome FROM verifier_job WHERE batch = ? ORDER BY id", [batch])
+                try tx.rows("SELECT id, status, worker, attempts, verification_id, outcome, finished_at FROM verifier_job WHERE batch = ? ORDER BY id", [batch])
                     .map(Self.state)
             }
         }
@@ -234,7 +236,8 @@ public struct VerificationQueue: Sendable {
 
     static func state(_ row: StoreRow) -> JobState {
         JobState(id: row.integer("id") ?? 0, status: JobState.Status(rawValue: row.text("status") ?? "") ?? .queued, worker: row.text("worker"),
-                 attempts: Int(row.integer("attempts") ?? 0), verificationID: row.integer("verification_id"), outcome: row.text("outcome"))
+                 attempts: Int(row.integer("attempts") ?? 0), verificationID: row.integer("verification_id"), outcome: row.text("outcome"),
+                 finishedAt: row.text("finished_at"))
     }
 
     private func run<T>(_ what: String, _ body: () throws -> T) throws(VerifierError) -> T {
