@@ -16,15 +16,22 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Machine name or path to a machine file.") var machine: String
     @Option(help: "table or json") var format: OutputFormat = .table
     @Option(parsing: .unconditional, help: "How many of the fastest candidates to list.") var top = 10
+    @Option(help: ArgumentHelp("Compiler facts for every candidate, replacing the file's: the compiler: mapping kernelcast verify prints for a CUDA kernel.",
+                               valueName: "{toolchain: cuda, registers_per_thread: R, shared_bytes: B, spills: S}"))
+    var compiler: String?
 
     func validate() throws {
         guard top > 0 else { throw ValidationError("--top must be at least 1") }
     }
 
     func run() throws {
-        let space: CandidateSpace
+        var space: CandidateSpace
         do {
             space = try CandidateFile.load(path: file)
+            if let compiler {
+                let document = try YAMLDocument(text: compiler, file: "--compiler")
+                space = space.with(compiler: try FamilyReader.compilerFacts(document.root))
+            }
         } catch {
             printError(error.description)
             throw ExitCode(1)

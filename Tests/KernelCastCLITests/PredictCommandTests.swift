@@ -28,6 +28,20 @@ import Testing
             """ + "\n")
     }
 
+    /// The facts `verify` prints for a CUDA kernel replace the model's estimates: registers, shared memory, spills.
+    @Test func compilerFactsFromTheCommandLineReplaceTheEstimates() throws {
+        let space = "plans/examples/cuda-sgemm-64x64.yaml"
+        let estimated = try runKernelCast(["predict", space, "--machine", Self.machine])
+        let reported = try runKernelCast(["predict", space, "--machine", Self.machine, "--compiler",
+                                          "{toolchain: cuda, registers_per_thread: 128, shared_bytes: 8448, spills: 0}"])
+        #expect(estimated.status == 0 && reported.status == 0, "\(estimated.stderr)\(reported.stderr)")
+        #expect(reported.stdout.contains("  registers: 128 per thread; shared memory: 8.448 KB per block\n"), "\(reported.stdout)")
+        #expect(!estimated.stdout.contains("registers: 128 per thread"))
+        let typo = try runKernelCast(["predict", space, "--machine", Self.machine, "--compiler", "{registerz: 2}"])
+        #expect(typo.status == 1)
+        #expect(typo.stderr == "--compiler:1:2: error: registerz: unknown field; did you mean registers_per_thread? expected one of registers_per_thread, shared_bytes, spills, toolchain\n")
+    }
+
     @Test func countsInfeasibleCandidatesByReason() throws {
         let result = try runKernelCast(["predict", "plans/examples/gemm-fp16-4096.yaml", "--machine", Self.machine, "--top", "1"])
         #expect(result.status == 0, "\(result.stderr)")

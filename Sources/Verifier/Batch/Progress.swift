@@ -64,7 +64,7 @@ public final class TerminalProgress: VerificationProgress, @unchecked Sendable {
         if let timeLeft, timeLeft > 0 { line += "  \(Self.clock(timeLeft)) left" }
         out(line)
         for launch in record.compiler ?? [] {
-            out("    \(launch.kernel): \(launch.facts.summary); for predict: compiler: \(launch.candidateFormText)")
+            out("    \(launch.kernel): \(launch.facts.summary); kernelcast predict ... --compiler \"\(launch.candidateFormText)\"")
         }
     }
 

@@ -21,6 +21,20 @@ public struct CandidateSpace: Hashable, Sendable {
         self.body = body
     }
 
+    /// The same space with other compiler facts for every candidate (what a compiler reported for the kernel that
+    /// was built, e.g. by `kernelcast verify` on a CUDA device); generic kernels carry their own and stay as they are.
+    public func with(compiler facts: CompilerFacts) -> CandidateSpace {
+        var space = self
+        switch body {
+        case let .gemm(p, a, _): space.body = .gemm(p, a, facts)
+        case let .elementwise(p, a, _): space.body = .elementwise(p, a, facts)
+        case let .reduction(p, a, _): space.body = .reduction(p, a, facts)
+        case let .attention(p, a, _): space.body = .attention(p, a, facts)
+        case .generic: break
+        }
+        return space
+    }
+
     public var family: Family {
         switch body {
         case .gemm: .gemm
