@@ -1,6 +1,7 @@
 import CostModel
 import Foundation
 import MachineModel
+import Refinement
 import Testing
 import Workloads
 @testable import Planner
@@ -13,8 +14,8 @@ import Workloads
         #expect(try MachineEdit(parsing: "units=160").path == "compute.unit_count")
         #expect(try MachineEdit(parsing: "peak.matrix.fp16=x1.5").path == "compute.peak.matrix.fp16")
         #expect(try MachineEdit(parsing: "shared_memory_per_unit=256 KiB").path == "occupancy.shared_memory_per_unit")
-        #expect(throws: PlannerError.self) { try MachineEdit(parsing: "l2.bandwidth") }
-        #expect(throws: PlannerError.self) { try MachineEdit(parsing: "l2.bandwidth=x0") }
+        #expect(throws: RefinementError.self) { try MachineEdit(parsing: "l2.bandwidth") }
+        #expect(throws: RefinementError.self) { try MachineEdit(parsing: "l2.bandwidth=x0") }
     }
 
     @Test func editsChangeTheMachineAndSayWhatWasThere() throws {
@@ -27,8 +28,8 @@ import Workloads
         let units = try MachineEdit(parsing: "units=264").apply(to: &h100)
         #expect(units.after.hasPrefix("264"))
         #expect(h100.compute.peak(.matrix, .fp16)?.value.base == 2 * 989.4e12)
-        #expect(throws: PlannerError.self) { try MachineEdit(parsing: "hbm.speed=x2").apply(to: &h100) }
-        #expect(throws: PlannerError.self) { try MachineEdit(parsing: "l9.bandwidth=x2").apply(to: &h100) }
+        #expect(throws: RefinementError.self) { try MachineEdit(parsing: "hbm.speed=x2").apply(to: &h100) }
+        #expect(throws: RefinementError.self) { try MachineEdit(parsing: "l9.bandwidth=x2").apply(to: &h100) }
     }
 
     @Test func doublingDeviceMemoryBandwidthHalvesAStreamingChain() throws {

@@ -1,4 +1,5 @@
 import CostModel
+import Refinement
 
 /// The intervals of one space as the hot loop computes them: one pair of multipliers per bottleneck, applied to
 /// predicted times already on the space's measured scale (`Plan.times`).
