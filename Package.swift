@@ -69,6 +69,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPAPI", "MachineModel",
                                                       .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "CostModel", "Workloads", "MachineModel"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Refinement", "Report", "KernelCastCLI"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTests", dependencies: ["MachineModel", "Workloads", "CostModel", "Refinement", "Planner", "Calibration", "Verifier", "Service"]),
     ],
