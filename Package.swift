@@ -1,9 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Data flows one way: MachineModel -> Calibration -> CostModel -> Planner -> Verifier -> Store -> (refine) CostModel.
-// Pure modules (MachineModel, Workloads, CostModel, Planner) import no C library and do no I/O beyond parsing text
-// they are handed; only Calibration, Verifier and Store reach devices, files and the database.
+// Data flows one way: MachineModel -> Calibration -> CostModel -> Refinement -> Planner -> Verifier -> Store ->
+// (refine) Refinement. Pure modules (MachineModel, Workloads, CostModel, Refinement, Planner) import no C library and
+// do no I/O beyond parsing text they are handed; only Calibration, Verifier and Store reach devices, files and the
+// database.
 let package = Package(
     name: "KernelCast",
     platforms: [.macOS(.v14)],
@@ -34,12 +35,15 @@ let package = Package(
         .target(name: "Devices", dependencies: ["MachineModel", "COpenCL", "CHwloc"]),
         .target(name: "Calibration", dependencies: ["MachineModel", "Devices", "Store"]),
         .target(name: "Verifier", dependencies: ["MachineModel", "Workloads", "CostModel", "Devices", "Store"]),
-        .target(name: "Planner", dependencies: ["MachineModel", "Workloads", "CostModel"]),
+        // The cost model as refined by measurements: the fit, its file, the bands, the machine edits it applies. Its own
+        // module so that the service and the MCP tools refine without the planner.
+        .target(name: "Refinement", dependencies: ["MachineModel", "Workloads", "CostModel"]),
+        .target(name: "Planner", dependencies: ["MachineModel", "Workloads", "CostModel", "Refinement"]),
         // Presentation of the planner's results: the HTML report with its SVG charts.
-        .target(name: "Report", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner"]),
-        .target(name: "Orchestration", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Verifier", "Store", "Devices"]),
+        .target(name: "Report", dependencies: ["MachineModel", "Workloads", "CostModel", "Refinement"]),
+        .target(name: "Orchestration", dependencies: ["MachineModel", "Workloads", "CostModel", "Refinement", "Planner", "Verifier", "Store", "Devices"]),
         // Presentation over one library: the service's operations answer the HTTP API, the MCP tools and `kernelcast api`.
-        .target(name: "Service", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Orchestration", "Verifier", "Store"]),
+        .target(name: "Service", dependencies: ["MachineModel", "Workloads", "CostModel", "Refinement", "Planner", "Orchestration", "Verifier", "Store"]),
         .target(name: "HTTPAPI", dependencies: ["Service", "MCPSurface", .product(name: "Hummingbird", package: "hummingbird"),
                                                  .product(name: "Logging", package: "swift-log"),
                                                  .product(name: "HTTPTypes", package: "swift-http-types")]),
@@ -47,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "KernelCastCLI",
             dependencies: [
-                "MachineModel", "Workloads", "CostModel", "Devices", "Calibration", "Verifier", "Store", "Planner", "Orchestration",
+                "MachineModel", "Workloads", "CostModel", "Devices", "Calibration", "Verifier", "Store", "Refinement", "Planner", "Orchestration",
                 "Report", "Service", "HTTPAPI", "MCPSurface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,8 +69,9 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPAPI", "MachineModel", "Verifier", "PostgresTestSupport",
                                                       .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Report", "KernelCastCLI"], exclude: ["Fixtures"]),
-        .testTarget(name: "FuzzTests", dependencies: ["MachineModel", "Workloads", "CostModel", "Planner", "Calibration", "Verifier", "Service"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "CostModel", "Workloads", "MachineModel"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "Refinement", "Report", "KernelCastCLI"], exclude: ["Fixtures"]),
+        .testTarget(name: "FuzzTests", dependencies: ["MachineModel", "Workloads", "CostModel", "Refinement", "Planner", "Calibration", "Verifier", "Service"]),
     ],
     swiftLanguageModes: [.v6]
 )

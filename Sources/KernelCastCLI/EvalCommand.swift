@@ -2,7 +2,7 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
-import Planner
+import Refinement
 import Workloads
 
 struct EvalCommand: ParsableCommand {

@@ -2,10 +2,11 @@ import ArgumentParser
 import CostModel
 import Devices
 import Foundation
-import Service
 import MachineModel
 import Orchestration
 import Planner
+import Refinement
+import Service
 import Store
 import Verifier
 import Workloads

@@ -3,6 +3,7 @@ import CostModel
 import Foundation
 import MachineModel
 import Planner
+import Refinement
 import Workloads
 
 struct PlanCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import MachineModel
 import Orchestration
 import Planner
+import Refinement
 import Service
 import Store
 import Workloads

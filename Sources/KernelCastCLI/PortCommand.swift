@@ -2,8 +2,9 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
-import Service
 import Planner
+import Refinement
+import Service
 import Workloads
 
 struct PortCommand: ParsableCommand {

@@ -3,7 +3,7 @@ import CostModel
 import Foundation
 import MachineModel
 import Orchestration
-import Planner
+import Refinement
 import Service
 import Store
 import Verifier

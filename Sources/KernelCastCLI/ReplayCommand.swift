@@ -1,9 +1,10 @@
 import ArgumentParser
 import CostModel
 import Foundation
-import Service
 import MachineModel
 import Planner
+import Refinement
+import Service
 import Workloads
 
 struct ReplayCommand: ParsableCommand {

@@ -2,8 +2,9 @@ import ArgumentParser
 import CostModel
 import Foundation
 import MachineModel
-import Service
 import Planner
+import Refinement
+import Service
 import Workloads
 
 struct WhatIfCommand: ParsableCommand {
@@ -33,7 +34,7 @@ struct WhatIfCommand: ParsableCommand {
         let (model, _) = try refinement.model(for: target, machines: machines)
         let comparison: WhatIf.Comparison
         do {
-            comparison = try WhatIf.compare(candidateSpace, model: model, edits: try edits.map { text throws(PlannerError) in try MachineEdit(parsing: text) })
+            comparison = try WhatIf.compare(candidateSpace, model: model, edits: try edits.map { text throws(RefinementError) in try MachineEdit(parsing: text) })
         } catch {
             throw ValidationError(error.description)
         }

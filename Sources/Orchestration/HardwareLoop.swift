@@ -2,6 +2,7 @@ import CostModel
 import Foundation
 import MachineModel
 import Planner
+import Refinement
 import Verifier
 import Workloads
 

@@ -1,6 +1,6 @@
 import Foundation
 import MachineModel
-import Planner
+import Refinement
 import Verifier
 import Workloads
 

@@ -1,7 +1,7 @@
 import CostModel
 import Foundation
 import MachineModel
-import Planner
+import Refinement
 import Workloads
 
 /// What `kernelcast report` draws: a machine's roofline with candidates on it, predicted against measured times, and

@@ -3,6 +3,7 @@ import Foundation
 import MachineModel
 import Orchestration
 import Planner
+import Refinement
 import Store
 import Verifier
 import Workloads
@@ -64,8 +65,8 @@ public final class KernelCastService: Sendable {
             throw error
         } catch let error as FormatError {
             throw .format(error)
-        } catch let error as PlannerError {
-            throw .planner(error)
+        } catch let error as RefinementError {
+            throw .refinement(error)
         } catch let error as VerifierError {
             throw .verifier(error)
         } catch let error as StoreError {
@@ -99,7 +100,7 @@ public final class KernelCastService: Sendable {
             let model = try planModel(r)
             let space = try CandidateFile.read(r.document("space"))
             let edits = try r.texts("set")
-            let parsed = try edits.map { text throws(PlannerError) in try MachineEdit(parsing: text) }
+            let parsed = try edits.map { text throws(RefinementError) in try MachineEdit(parsing: text) }
             return whatIfJSON(try WhatIf.compare(space, model: model, edits: parsed), space: space, machine: model.machine.name)
         case .compare:
             let names = try r.texts("machines")

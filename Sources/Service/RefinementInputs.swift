@@ -1,7 +1,7 @@
 import Foundation
 import MachineModel
 import Orchestration
-import Planner
+import Refinement
 import Store
 import Verifier
 import Workloads
@@ -30,7 +30,7 @@ public struct RefinementInputs {
         for path in paths {
             let measurements = try MeasurementsFile.load(path: path)
             guard measurements.machine == machine.name else {
-                throw PlannerError(.mismatch, "\(path) measured \(measurements.machine), not \(machine.name); refine each machine with its own measurements")
+                throw RefinementError(.mismatch, "\(path) measured \(measurements.machine), not \(machine.name); refine each machine with its own measurements")
             }
             inputs.observations += Observation.from(measurements, source: displayPath(path))
             inputs.sources.append(displayPath(path))

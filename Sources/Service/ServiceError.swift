@@ -1,5 +1,5 @@
 import MachineModel
-import Planner
+import Refinement
 import Store
 import Verifier
 
@@ -57,10 +57,10 @@ public struct ServiceError: Error, Hashable, Sendable, CustomStringConvertible {
                      remedy: "fix the field named; the formats are in docs/candidate-format.md and docs/api.md")
     }
 
-    static func planner(_ error: PlannerError) -> ServiceError {
+    static func refinement(_ error: RefinementError) -> ServiceError {
         let code: Code = switch error.code {
-        case .format, .edit: .badRequest
-        case .insufficientData, .mismatch, .empty: .unprocessable
+        case .edit: .badRequest
+        case .insufficientData, .mismatch: .unprocessable
         }
         return ServiceError(code, error.description, remedy: "see docs/planner.md for what this operation needs")
     }

@@ -1,9 +1,9 @@
 import CostModel
 import Foundation
 import MachineModel
+import Refinement
 import Testing
 import Workloads
-import Planner
 @testable import Report
 
 /// The report is checked the way people see it: rendered by headless Chromium (scripts/install-deps installs it),

@@ -1,5 +1,6 @@
 import CostModel
 import Foundation
+import Refinement
 import Testing
 import Workloads
 @testable import Planner

@@ -1,4 +1,5 @@
 import MachineModel
+import Refinement
 import Workloads
 
 /// A model block as the kernels an eager program runs, in stream order, each consuming what the one before it

@@ -1,5 +1,6 @@
 import CostModel
 import MachineModel
+import Refinement
 import Workloads
 
 /// Fused against unfused: each alternative of a block costed as the sum of its kernels' best predicted schedules.

@@ -1,6 +1,7 @@
 import CostModel
 import Foundation
 import MachineModel
+import Refinement
 import Workloads
 
 /// What the verifier said about one candidate the loop sent.

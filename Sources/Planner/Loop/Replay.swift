@@ -1,5 +1,6 @@
 import CostModel
 import MachineModel
+import Refinement
 import Workloads
 
 /// The loop run offline against recorded measurements: each pick is answered with what the harness measured for

@@ -1,6 +1,7 @@
 import CostModel
 import Foundation
 import MachineModel
+import Refinement
 import Workloads
 
 /// Carries what refinement learned on a measured machine to one known only by its datasheet, and says how a space's

@@ -2,6 +2,7 @@ import CostModel
 import Dispatch
 import Foundation
 import MachineModel
+import Refinement
 import Workloads
 
 /// A rule of the runner that will verify candidates (the OpenCL library cannot build every schedule the cost model

@@ -1,5 +1,6 @@
 import CostModel
 import MachineModel
+import Refinement
 import Workloads
 
 extension Plan {

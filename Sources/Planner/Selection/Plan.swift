@@ -1,6 +1,7 @@
 import CostModel
 import Foundation
 import MachineModel
+import Refinement
 import Workloads
 
 /// A plan for one space: what is feasible, what can be ruled out, and the K candidates to verify next, each with the

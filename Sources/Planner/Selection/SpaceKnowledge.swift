@@ -1,4 +1,5 @@
 import Foundation
+import Refinement
 import Workloads
 
 /// What hardware has said about candidates of one space so far: measured times and rejections, by space index.

@@ -1,5 +1,6 @@
 import CostModel
 import MachineModel
+import Refinement
 import Workloads
 
 /// The predicted best of a space on one machine: what it is, how long it takes, what binds it.
@@ -41,7 +42,7 @@ public enum WhatIf {
     }
 
     /// Applies `edits` to the model's machine and compares the space's best before and after.
-    public static func compare(_ space: CandidateSpace, model: PlanModel, edits: [MachineEdit]) throws(PlannerError) -> Comparison {
+    public static func compare(_ space: CandidateSpace, model: PlanModel, edits: [MachineEdit]) throws(RefinementError) -> Comparison {
         var machine = model.machine
         var changes: [Change] = []
         for edit in edits {

@@ -1,21 +1,17 @@
 import MachineModel
 
-/// Why the planner could not do what it was asked.
+/// Why a refinement or a machine edit could not be made.
 ///
 /// One error type for the module: a code programs can match on, a message that says what went wrong and how to fix
 /// it, an optional cause, and a location when the fault is in a file written by people.
-public struct PlannerError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct RefinementError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Hashable, Sendable {
-        /// A block, refinement or plan file is malformed.
-        case format
         /// A `--set` edit names no machine field, or gives a value that does not fit it.
         case edit
-        /// Too little data to do what was asked (refine without measurements, validate with one shape).
+        /// Too little data to fit and validate (refine with fewer than two shapes).
         case insufficientData
-        /// Inputs that must agree do not (measurements of another machine, a space of another family).
+        /// Inputs that must agree do not (measurements of another machine).
         case mismatch
-        /// The space, after feasibility, has nothing to plan.
-        case empty
     }
 
     public var code: Code
@@ -28,11 +24,6 @@ public struct PlannerError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
         self.cause = cause
         self.location = location
-    }
-
-    /// A malformed file, reported where the file is wrong.
-    public init(_ error: FormatError) {
-        self.init(.format, error.detail, location: error.location)
     }
 
     public var description: String {

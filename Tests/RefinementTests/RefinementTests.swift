@@ -3,7 +3,7 @@ import Foundation
 import MachineModel
 import Testing
 import Workloads
-@testable import Planner
+@testable import Refinement
 
 /// Refinement on the committed H100 measurements: fitted on the tune shapes only, judged on the hold-out shapes.
 @Suite(.serialized) struct RefinementTests {
@@ -68,7 +68,7 @@ import Workloads
 
     @Test func oneShapeCannotBeValidated() throws {
         let observations = Observation.from(try h100Measurements.get(), source: "x").filter { $0.shape == "gemm-fp16-512x512x512" }
-        #expect(throws: PlannerError.self) {
+        #expect(throws: RefinementError.self) {
             try Refiner.refine(machine: try machine("h100-sxm"), observations: observations, sources: [], created: "")
         }
     }

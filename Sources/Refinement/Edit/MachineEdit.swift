@@ -28,19 +28,19 @@ public struct MachineEdit: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses `PATH=VALUE`.
-    public init(parsing text: String) throws(PlannerError) {
+    public init(parsing text: String) throws(RefinementError) {
         guard let equals = text.firstIndex(of: "=") else {
-            throw PlannerError(.edit, "expected PATH=VALUE such as l2.bandwidth=x2 or units=160, got \"\(text)\"")
+            throw RefinementError(.edit, "expected PATH=VALUE such as l2.bandwidth=x2 or units=160, got \"\(text)\"")
         }
         let path = text[..<equals].trimmingCharacters(in: .whitespaces)
         let raw = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
         guard !path.isEmpty, !raw.isEmpty else {
-            throw PlannerError(.edit, "expected PATH=VALUE such as l2.bandwidth=x2 or units=160, got \"\(text)\"")
+            throw RefinementError(.edit, "expected PATH=VALUE such as l2.bandwidth=x2 or units=160, got \"\(text)\"")
         }
         let value: Value
         if let first = raw.first, "x*×".contains(first) {
             guard let factor = Double(raw.dropFirst().trimmingCharacters(in: .whitespaces)), factor > 0, factor.isFinite else {
-                throw PlannerError(.edit, "\(path): expected a positive multiple such as x2 or x0.5, got \"\(raw)\"")
+                throw RefinementError(.edit, "\(path): expected a positive multiple such as x2 or x0.5, got \"\(raw)\"")
             }
             value = .times(factor)
         } else {
@@ -81,9 +81,9 @@ public struct MachineEdit: Hashable, Sendable, CustomStringConvertible {
     ///
     /// - Returns: the value before and after, as a machine file writes them.
     @discardableResult
-    public func apply(to machine: inout Machine, provenance: Provenance? = nil) throws(PlannerError) -> (before: String, after: String) {
+    public func apply(to machine: inout Machine, provenance: Provenance? = nil) throws(RefinementError) -> (before: String, after: String) {
         let parts = path.split(separator: ".").map(String.init)
-        func fail(_ message: String) -> PlannerError { PlannerError(.edit, "\(path): \(message)") }
+        func fail(_ message: String) -> RefinementError { RefinementError(.edit, "\(path): \(message)") }
         switch parts.first {
         case "launch_overhead" where parts.count == 1:
             return try edit(&machine.launchOverhead, Seconds.self, provenance: provenance, fallback: nil)
@@ -182,42 +182,42 @@ public struct MachineEdit: Hashable, Sendable, CustomStringConvertible {
 
     /// Where a field that the machine leaves out still has a value the model uses (`l2.bandwidth` on a machine
     /// without one), the caller passes it as `fallback` so that `x2` doubles what the model assumed.
-    func edit<Q: Quantity>(_ field: inout Sourced<Q>?, _: Q.Type, provenance: Provenance?, fallback: Q?) throws(PlannerError) -> (before: String, after: String) {
+    func edit<Q: Quantity>(_ field: inout Sourced<Q>?, _: Q.Type, provenance: Provenance?, fallback: Q?) throws(RefinementError) -> (before: String, after: String) {
         let before = field.map { $0.value.description } ?? (fallback.map { "not given (the model assumes \($0))" } ?? "not given")
         let old = field?.value ?? fallback
         let new: Q
         switch value {
         case let .times(factor):
             guard let old else {
-                throw PlannerError(.edit, "\(path): the machine gives no value to multiply; give an absolute value such as \(Q.example)")
+                throw RefinementError(.edit, "\(path): the machine gives no value to multiply; give an absolute value such as \(Q.example)")
             }
             new = Q(base: old.base * factor)
         case let .absolute(v): new = Q(base: v)
         case let .text(text):
-            do { new = try Q(parsing: text) } catch { throw PlannerError(.edit, "\(path): \(error.description)") }
+            do { new = try Q(parsing: text) } catch { throw RefinementError(.edit, "\(path): \(error.description)") }
         }
         field = Sourced(new, provenance ?? editedProvenance(field?.provenance, before: before))
         return (before, new.description)
     }
 
-    func editSize(_ field: inout Sourced<Bytes>, provenance: Provenance?) throws(PlannerError) -> (before: String, after: String) {
+    func editSize(_ field: inout Sourced<Bytes>, provenance: Provenance?) throws(RefinementError) -> (before: String, after: String) {
         var optional: Sourced<Bytes>? = field
         let result = try edit(&optional, Bytes.self, provenance: provenance, fallback: nil)
         field = optional!
         return result
     }
 
-    func editCount(_ field: inout Sourced<Int>, provenance: Provenance?) throws(PlannerError) -> (before: String, after: String) {
+    func editCount(_ field: inout Sourced<Int>, provenance: Provenance?) throws(RefinementError) -> (before: String, after: String) {
         let before = String(field.value)
         let new: Int
         switch value {
         case let .times(factor): new = Int((Double(field.value) * factor).rounded())
         case let .absolute(v): new = Int(v.rounded())
         case let .text(text):
-            guard let parsed = Int(text) else { throw PlannerError(.edit, "\(path): expected a whole number, got \"\(text)\"") }
+            guard let parsed = Int(text) else { throw RefinementError(.edit, "\(path): expected a whole number, got \"\(text)\"") }
             new = parsed
         }
-        guard new > 0 else { throw PlannerError(.edit, "\(path): expected a positive count, got \(new)") }
+        guard new > 0 else { throw RefinementError(.edit, "\(path): expected a positive count, got \(new)") }
         field = Sourced(new, provenance ?? editedProvenance(field.provenance, before: before))
         return (before, String(new))
     }

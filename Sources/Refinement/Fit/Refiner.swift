@@ -40,11 +40,11 @@ public enum Refiner {
     ///   - sources: the files or store runs the observations came from, for the record.
     /// - Throws: `insufficientData` with fewer than two shapes (nothing could be validated).
     public static func refine(machine: Machine, observations: [Observation], sources: [String], created: String,
-                              options: Options = Options()) throws(PlannerError) -> Refinement {
+                              options: Options = Options()) throws(RefinementError) -> Refinement {
         let observations = observations.filter { $0.family != .generic && $0.measured > 0 }
         let shapes = Set(observations.map(\.shape))
         guard shapes.count >= 2 else {
-            throw PlannerError(.insufficientData, "refine needs measurements of at least two shapes, to judge the fit on a "
+            throw RefinementError(.insufficientData, "refine needs measurements of at least two shapes, to judge the fit on a "
                 + "shape it did not see; have \(shapes.count)" + (shapes.first.map { " (\($0))" } ?? "")
                 + "; measure another shape or add a measurement file with --measurements")
         }
@@ -236,16 +236,17 @@ public enum Refiner {
     }
 
     /// A machine field refinement may fit: its current value as the model uses it, and how a scale is written back.
-    struct MachineTerm {
-        var path: String
-        var unit: String
-        var bounds: ClosedRange<Double>
+    /// Package-wide so that a port (in `Planner`) carries exactly the fields a fit scales.
+    package struct MachineTerm {
+        package var path: String
+        package var unit: String
+        package var bounds: ClosedRange<Double>
         /// The value the model uses now (after derating a spec figure).
-        var current: Double
-        var previous: String
+        package var current: Double
+        package var previous: String
     }
 
-    static func machineTerms(_ machine: Machine) -> [MachineTerm] {
+    package static func machineTerms(_ machine: Machine) -> [MachineTerm] {
         let figures = CostModel(machine: machine).figures
         let d = Parameters.default
         var terms: [MachineTerm] = []
