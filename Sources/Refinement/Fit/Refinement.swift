@@ -4,7 +4,7 @@ import Workloads
 
 /// What refinement learned for one machine: fitted machine fields, per-family efficiency terms, calibrated bands,
 /// and the error before and after on data the fit did not see. Read and written as a refinement file
-/// (`calibration/results/<machine>/refinement.json`, docs/refinement.md).
+/// (`calibration/results/<machine>/refinement.json`, docs/planner.md "kernelcast refine").
 public struct Refinement: Sendable {
     public var machine: String
     /// ISO 8601, UTC.

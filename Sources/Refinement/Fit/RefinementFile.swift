@@ -2,7 +2,7 @@ import CostModel
 import MachineModel
 import Workloads
 
-/// Reads and writes refinement files (docs/refinement.md): JSON, `kind: kernelcast-refinement`.
+/// Reads and writes refinement files (docs/planner.md, "kernelcast refine"): JSON, `kind: kernelcast-refinement`.
 public enum RefinementFile {
     public static let version = 1
     public static let kind = "kernelcast-refinement"
