@@ -107,12 +107,15 @@ actor JobQueue {
     /// many queue jobs it has (none when every candidate was verified before or rejected without running).
     func enqueue(_ entries: [BatchEntry], options: BatchOptions, device: String?, description: String,
                  on queue: VerificationQueue) throws -> (id: String, jobs: Int) {
+        guard try !queue.advertisedDevices().isEmpty else {
+            throw ServiceError(.notFound, "no worker has advertised a device on this store",
+                               remedy: "start kernelcast worker --device D --store \(storePath) on a host with the device")
+        }
         let target: DeviceDescription
         do {
             target = try QueueRunner.device(on: queue, matching: device)
         } catch {
-            throw ServiceError(.notFound, error.message,
-                               remedy: "start kernelcast worker --device D --store \(storePath) on a host with the device, or name part of an advertised device in device")
+            throw ServiceError(.notFound, error.message, remedy: "name part of one advertised device in device")
         }
         let runner = QueueRunner(queue: queue, device: target, machine: options.machine, batch: options.batch, timeout: 0)
         let batch = BatchVerifier(runner: runner, store: VerificationStore(store: queue.store), options: options)
