@@ -107,13 +107,14 @@ actor JobQueue {
     /// many queue jobs it has (none when every candidate was verified before or rejected without running).
     func enqueue(_ entries: [BatchEntry], options: BatchOptions, device: String?, description: String,
                  on queue: VerificationQueue) throws -> (id: String, jobs: Int) {
-        guard try !queue.advertisedDevices().isEmpty else {
-            throw ServiceError(.notFound, "no worker has advertised a device on this store",
+        let devices = try queue.advertisedDevices()
+        guard !devices.isEmpty else {
+            throw ServiceError(.notFound, QueueRunner.noWorker,
                                remedy: "start kernelcast worker --device D --store \(storePath) on a host with the device")
         }
         let target: DeviceDescription
         do {
-            target = try QueueRunner.device(on: queue, matching: device)
+            target = try QueueRunner.device(among: devices, matching: device)
         } catch {
             throw ServiceError(.notFound, error.message, remedy: "name part of one advertised device in device")
         }

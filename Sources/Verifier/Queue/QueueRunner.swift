@@ -22,13 +22,20 @@ public final class QueueRunner: CandidateRunner, Sendable {
     /// The one device advertised on the store whose name or vendor contains `pattern` (any, when nil); an error
     /// names the devices there are when none or several match.
     public static func device(on queue: VerificationQueue, matching pattern: String?) throws(VerifierError) -> DeviceDescription {
-        let devices = try queue.advertisedDevices()
+        try device(among: queue.advertisedDevices(), matching: pattern)
+    }
+
+    /// What a store says when no worker has advertised a device on it.
+    public static let noWorker = "no worker has advertised a device on this store"
+
+    /// The one of `devices` whose name or vendor contains `pattern`, as `device(on:matching:)` chooses.
+    public static func device(among devices: [DeviceDescription], matching pattern: String?) throws(VerifierError) -> DeviceDescription {
         let matching = devices.filter { device in
             guard let pattern, !pattern.isEmpty else { return true }
             return device.name.localizedCaseInsensitiveContains(pattern) || device.vendor.localizedCaseInsensitiveContains(pattern)
         }
         guard !devices.isEmpty else {
-            throw VerifierError(.device, "no worker has advertised a device on this store; start one with kernelcast worker --device D --store STORE")
+            throw VerifierError(.device, "\(noWorker); start one with kernelcast worker --device D --store STORE")
         }
         guard matching.count == 1 else {
             let names = devices.map { "\($0.name) (\($0.vendor), driver \($0.driver), \($0.platform))" }.joined(separator: "; ")
