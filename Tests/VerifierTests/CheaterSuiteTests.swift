@@ -65,6 +65,17 @@ extension DeviceSuites {
             }
         }
 
+        /// Under the default schedule (3 warm-ups, 25 repetitions) `last_call_only` skips timed repetitions 1 and 2
+        /// only; with three of 24 drawn it passed on the H100 (about 3 times in 4). A cheap problem now has every
+        /// timed repetition read back, so it is caught whatever calls it skips.
+        @Test func everyTimedRepetitionOfACheapProblemIsChecked() throws {
+            let candidate = try SourceCandidateFile.load(path: cheaterFolder.appendingPathComponent("last_call_only.yaml").path)
+            let policy = VerificationPolicy(checkCount: 3, warmup: 3, repetitions: 25, flushBytes: 1 << 20)
+            let judgement = TestDevice.verify(candidate, policy: policy).judgement
+            #expect(judgement.reason == .changedAfterTiming, "\(judgement.message)")
+            #expect(judgement.message.hasPrefix("after timed repetition 1 of 25 (fresh inputs, read back unannounced)"), "\(judgement.message)")
+        }
+
         /// A kernel that leaves alone whatever does not look like the poison passes under a NaN poison; the
         /// earlier-output fill (the third check starts with the first check's results) is what catches it.
         @Test func earlierOutputFillCatchesAKernelThatSkipsWhatLooksDone() throws {

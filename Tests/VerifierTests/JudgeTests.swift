@@ -91,11 +91,18 @@ import Testing
         #expect(result.message.contains(" and extremes), run 4: Y relative error"), "\(result.message)")
     }
 
-    /// The timed repetitions the plan draws are read back; a runner that leaves one out failed.
+    /// Every timed repetition is read back when the host reference is cheap, else as many as the budget buys (at
+    /// least 3), drawn; a runner that leaves one out failed.
     @Test func checkedRepetitionsAreDrawnAndRequired() {
         #expect(Self.plan.timing!.checked == [1, 2, 3])
-        let many = VerificationPolicy().plan(for: Self.problem, lastLevelCache: nil)
-        #expect(many.timing!.checked!.count == 3 && many.timing!.checked!.allSatisfy { (3..<27).contains($0) })
+        let cheap = VerificationPolicy().plan(for: Self.problem, lastLevelCache: nil)
+        #expect(cheap.timing!.checked == Array(3..<27))
+        // 2 · 400³ = 1.28e8 operations a repetition: 7 of the 24 fit 10⁹.
+        let some = VerificationPolicy().plan(for: .gemm(GemmProblem(m: 400, n: 400, k: 400)), lastLevelCache: nil)
+        #expect(some.timing!.checked!.count == 7 && Set(some.timing!.checked!).count == 7)
+        #expect(some.timing!.checked!.allSatisfy { (3..<27).contains($0) })
+        let costly = VerificationPolicy().plan(for: .gemm(GemmProblem(m: 1024, n: 1024, k: 1024)), lastLevelCache: nil)
+        #expect(costly.timing!.checked!.count == 3)
         var observations = Self.observations(plan: Self.plan, device: [1e-5, 1e-5, 1e-5, 1e-5], host: [1e-5, 1e-5, 1e-5, 1e-5])
         observations.timing!.checkedOutputs!.removeFirst()
         let result = Judge(limits: nil).judge(Self.candidate, plan: Self.plan, observations: observations)

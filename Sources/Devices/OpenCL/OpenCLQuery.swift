@@ -20,6 +20,8 @@ enum OpenCLQuery {
         case -54, -55: "the work-group size does not fit the kernel or device; use a smaller local size"
         case -1001: "no OpenCL platform is installed; install an ICD (pocl-opencl-icd, the NVIDIA driver) or set OCL_ICD_VENDORS"
         case -1: "the platform has no device of that type"
+        // Not in any header: NVIDIA's driver returns it after a kernel faulted (seen on an H100 with an illegal address).
+        case -9999: "the kernel faulted (NVIDIA's code for an illegal address); the context is unusable after it (verify --isolate keeps that from other candidates)"
         default: "the OpenCL runtime refused the call"
         }
     }

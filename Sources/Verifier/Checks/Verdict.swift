@@ -49,7 +49,7 @@ public enum Reason: String, Hashable, Sendable, Codable, CaseIterable {
         case .nonFinite: "an output is NaN or infinite where the reference is finite"
         case .precisionLoss: "the error is small but above the data type's tolerance (reduced-precision arithmetic)"
         case .wrongResult: "the output is far from the float64 reference"
-        case .changedAfterTiming: "the output of a timed repetition (a few drawn unannounced, and the last; fresh inputs every repetition) is wrong"
+        case .changedAfterTiming: "the output of a timed repetition (every one when the host reference is cheap, else a few drawn unannounced, and the last; fresh inputs every repetition) is wrong"
         case .timerInconsistent: "device timestamps disagree with the host's wall clock"
         case .impossiblyFast: "the median time is below the machine's physical lower bound (bytes / peak bandwidth, FLOPs / peak rate)"
         case .runnerFailed: "the runner died, timed out or could not be reached"

@@ -32,8 +32,9 @@ public struct ExecutionPlan: Hashable, Sendable, Codable {
         public var flushBytes: Int
         /// Where every repetition's inputs lie; nil: as generated, uniform in [-1, 1).
         public var inputs: InputRange?
-        /// Timed repetitions (indices into `seeds`) whose outputs are read back and judged besides the last's: drawn
-        /// per verification and never told to the kernel, so that doing full work only on some calls is caught.
+        /// Timed repetitions (indices into `seeds`) whose outputs are read back and judged besides the last's: all
+        /// when the host reference is cheap, else drawn per verification; never told to the kernel, so that doing
+        /// full work only on some calls is caught.
         public var checked: [Int]?
 
         public init(problem: Problem, seeds: [UInt64], warmup: Int, flushBytes: Int, inputs: InputRange? = nil, checked: [Int]? = nil) {
@@ -159,6 +160,11 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
         self.timed = timed
     }
 
+    /// Host reference work (floating-point operations, or output elements where there are none) spent on judging
+    /// timed repetitions: a kernel that skips work on only a few calls is caught for sure when every repetition
+    /// fits, and otherwise with a chance that grows with each one read back. About a second of one host core.
+    public static let timedCheckWork = 1e9
+
     /// Few repetitions and a small flush, for tests on two cores.
     public static let quick = VerificationPolicy(checkCount: 3, warmup: 1, repetitions: 5, flushBytes: 4 << 20)
 
@@ -178,11 +184,15 @@ public struct VerificationPolicy: Hashable, Sendable, Codable {
             var generator = SplitMix64(seed: base)
             let timingSeeds = [base] + (1..<(warmup + repetitions)).map { _ in generator.next() & seedMask }
             let flush = flushBytes ?? max(32 << 20, 2 * (lastLevelCache?.count ?? 0))
-            // Up to 3 of the timed repetitions before the last, drawn from the timing seed.
+            // The timed repetitions before the last that are read back: all of them when the host reference is
+            // cheap, else as many as `timedCheckWork` buys (at least 3), drawn from the timing seed.
             var draw = SplitMix64(seed: base ^ 0x4348_4543_4B)
             var candidates = Array(warmup..<(warmup + repetitions - 1))
+            let definition = problem.definition
+            let work = max(definition.flops, Double(definition.outputs.reduce(0) { $0 + $1.count }))
+            let affordable = max(3, Int(min(Self.timedCheckWork / max(work, 1), Double(candidates.count))))
             var checked: [Int] = []
-            while checked.count < 3, !candidates.isEmpty {
+            while checked.count < affordable, !candidates.isEmpty {
                 checked.append(candidates.remove(at: Int(draw.next() % UInt64(candidates.count))))
             }
             timing = .init(problem: problem, seeds: timingSeeds, warmup: warmup, flushBytes: flush,
