@@ -7,7 +7,8 @@ import Workloads
 @Suite struct ElementOpTests {
     @Test func uncalibratedMachinesUseTheDocumentedDefaults() {
         let c = h100.figures.cost(of: [.bias, .gelu_erf])
-        #expect(c == ElementOpCost(vector: 23, special: 1))
+        // bias: 1 slot, 4 cycles; gelu_erf: 22 slots, 1 special, 86 cycles.
+        #expect(c == ElementOpCost(vector: 23, special: 1, latency: 90))
         #expect(h100.figures.cost(of: []) == ElementOpCost(vector: 0, special: 0))
     }
 
@@ -15,8 +16,8 @@ import Workloads
         var machine = fixtureMachine
         machine.elementOps[.gelu_erf] = Sourced(37, .measured(run: "run-1"))
         let c = CostModel(machine: machine).figures.cost(of: [.bias, .gelu_erf])
-        // The measured figure holds the special-function work too.
-        #expect(c == ElementOpCost(vector: 38, special: 0))
+        // The measured figure holds the special-function work too; the dependent chain keeps its default.
+        #expect(c == ElementOpCost(vector: 38, special: 0, latency: 90))
     }
 
     @Test func chainTimeIsSlotsOverTheIssueRate() {
@@ -55,6 +56,24 @@ import Workloads
         #expect(serial > 0)
         #expect(hidden >= 0 && hidden < serial)
         #expect(time([.bias, .gelu_erf], plain) > time([.bias, .relu], plain))
+    }
+
+    @Test func aLongDependentChainBindsAnEpilogueWithFewWarps() {
+        // 128 x 256 tile on 8 warps: 128 elements a thread. gelu_tanh on the H100 fixture (1.98 GHz): issue
+        // (11 + 1 conversion + 1 bias) slots and 2 special functions a element, 32768 elements: 1.68 us at the
+        // issue rate, 2.07 us at the special-function rate; its chain, (165 + 4) cycles a element: 10.9 us.
+        let schedule = tile(128, 256, 64, warps: 8, stages: 3)
+        func time(_ epilogue: [ElementOp]) -> Double {
+            h100.predict(gemm: GemmProblem(m: 8192, n: 8192, k: 4096, dtype: .fp16, epilogue: epilogue), schedule).time.base
+        }
+        let chain = 128 * 169 / h100.figures.clock
+        #expect(abs(chain - 10.93e-6) < 0.01e-6)
+        let cost = h100.figures.cost(of: [.bias, .gelu_tanh])
+        let issue = h100.figures.chainTimes(ElementOpCost(vector: cost.vector + 1, special: cost.special), elements: 32768, warps: 8)
+        #expect(max(issue.vector, issue.special) < chain / 4)
+        // Every block pays it after its main loop: 64 x 32 tiles over 132 SMs, one block each, 16 rounds.
+        let extra = time([.bias, .gelu_tanh]) - time([.bias, .relu])
+        #expect(extra > 10 * (chain - 128 * 5 / h100.figures.clock))
     }
 
     @Test func aResidualEpilogueReadsItsTensorAndHoldsItsTile() {

@@ -157,7 +157,10 @@ extension CostModel {
         let epilogue = f.chainTimes(epilogueCost, elements: bm * bn, warps: s.warps)
         w.vectorPerBlock += epilogue.vector
         w.specialPerBlock = epilogue.special
-        var epilogueSerial = max(epilogue.vector, epilogue.special)
+        // Each thread then walks its share of the tile one element at a time: a chain of dependent instructions
+        // (libdevice's tanh, erf) is latency that the block's few warps cannot hide.
+        let elementsPerThread = bm * bn / Double(s.warps * f.warpWidth)
+        var epilogueSerial = max(epilogue.vector, epilogue.special, elementsPerThread * epilogueCost.latency / f.clock)
         if tensorOperands > 0 { epilogueSerial += f.dramLatency + tensorOperands * bm * bn * e / f.unitLoadBandwidth }
         if p.epilogue.contains(where: { $0.operand == .row }) { epilogueSerial += f.l2Latency }
 

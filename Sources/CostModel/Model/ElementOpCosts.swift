@@ -12,14 +12,49 @@ public struct ElementOpCost: Sendable, Hashable {
     public var vector: Double
     /// Special-function instructions per element.
     public var special: Double
+    /// Cycles one thread spends on one element when it has nothing else to issue: the op's dependent chain as
+    /// compiled, which only other warps or other elements can hide. It bounds a GEMM epilogue, where the accumulator
+    /// fills the registers (no room to interleave elements) and one or two blocks share a unit.
+    public var latency: Double
 
-    public init(vector: Double, special: Double) {
+    public init(vector: Double, special: Double, latency: Double = 0) {
         self.vector = vector
         self.special = special
+        self.latency = latency
     }
 
     /// Defaults for a machine that was never calibrated, by op.
     public static func fallback(_ op: ElementOp) -> ElementOpCost {
+        var cost = instructions(op)
+        cost.latency = latency(op)
+        return cost
+    }
+
+    /// Cycles per element in an epilogue of Triton on an H100 (`calibration/measurements/h100-sxm/epilogue/`, a
+    /// microbenchmark of role `fit`): the one-shot cost in issue slots per element times the warps per unit over
+    /// the unit's 4 schedulers, the median over the 128x256x8, 128x128x4, 128x128x8 and 64x256x4 tiles (4 to 16
+    /// warps a unit, 128 elements a thread). The tensor operands' loads are the memory terms' (add, mul and residual
+    /// here are the arithmetic alone); dropout's figure is its spills', which the register model charges, so it
+    /// keeps none.
+    static func latency(_ op: ElementOp) -> Double {
+        switch op {
+        case .gelu_tanh: 165
+        case .tanh: 154
+        case .gelu_erf: 86
+        case .log: 75
+        case .div: 67
+        case .silu: 30
+        case .sigmoid: 28
+        case .exp: 13
+        case .rsqrt: 9
+        case .bias: 4
+        case .add, .mul, .scale, .residual, .relu, .square, .cast, .generic: 1
+        case .dropout: 0
+        }
+    }
+
+    /// The instructions of the forms compilers emit, by op.
+    static func instructions(_ op: ElementOp) -> ElementOpCost {
         switch op {
         case .add, .mul, .scale, .bias, .residual, .relu, .square: ElementOpCost(vector: 1, special: 0)
         // 0.5 x (1 + tanh(0.79788 (x + 0.044715 x^3))): five FMAs around libdevice tanhf (an exponential and a
@@ -55,6 +90,7 @@ extension MachineFigures {
             let c = elementOpCosts[op.ordinal]
             total.vector += c.vector
             total.special += c.special
+            total.latency += c.latency
         }
         return total
     }
