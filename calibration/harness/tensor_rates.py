@@ -4,8 +4,8 @@
 Measures what the OpenCL probes cannot reach on an NVIDIA GPU: cuBLAS(Lt)
 matrix products through torch on random 8192^3 operands for bf16, fp16,
 tf32, fp32 without tf32 (the vector FMA path), fp64, fp8 (e4m3, through
-torch._scaled_mm) and int8 (torch._int_mm), plus a large device-to-device
-copy. Each figure is the median of N CUDA-event-timed runs after warm-ups.
+torch._scaled_mm) and int8 (torch._int_mm), a large device-to-device
+copy, and the launch overhead a Triton kernel shows under do_bench. Each figure is the median of N CUDA-event-timed runs after warm-ups.
 
   python3 calibration/harness/tensor_rates.py --out FILE [--quick]
 
@@ -177,6 +177,32 @@ def main():
                f"device-to-device tensor copy (the clone kernel) of {COPY_BYTES / 2**30:.0f} GiB fp32 into a "
                f"preallocated buffer, counting bytes read + written, {stats}")
     guarded(field, copy_body)
+
+    # Launch overhead as the candidate spaces see it: triton.testing.do_bench (L2 flushed before each repetition,
+    # CUDA events around the call) on a one-program kernel that stores one value. OpenCL's launch figure is the
+    # rate of its own host path (8 us on NVIDIA's), not what a CUDA or Triton kernel shows between events.
+    field = "launch_overhead"
+
+    def launch_body():
+        import triton
+        import triton.language as tl
+
+        @triton.jit
+        def one_store(ptr):
+            tl.store(ptr, 1.0)
+
+        out = torch.empty(1, device="cuda", dtype=torch.float32)
+        launch = lambda: one_store[(1,)](out)  # noqa: E731
+        launch()
+        torch.cuda.synchronize()
+        samples = [ms * 1e-3 for ms in triton.testing.do_bench(launch, warmup=25, rep=200, return_mode="all")]
+        value = statistics.median(samples)
+        doc["measurements"].append({"field": field, "value": value, "unit": "s", "samples": samples,
+                                    "method": f"triton.testing.do_bench (L2 flush, CUDA events) of a one-program "
+                                              f"Triton kernel storing one float, median of {len(samples)}"})
+        print(f"  {field:32s} {value:12.4g} s       (median of {len(samples)}; min {min(samples):.4g}, "
+              f"max {max(samples):.4g})", flush=True)
+    guarded(field, launch_body)
 
     kc_common.write_json_atomic(args.out, doc)
     print(f"done in {time.time() - t0:.0f} s; wrote {args.out} ({len(doc['measurements'])} measurements, "
