@@ -72,6 +72,15 @@ import Testing
         #expect(ranges.map(\.range?.lowerBound).dropFirst() == [(65_536.0).nextUp, (1_048_576.0).nextUp, 25_165_824.0])
     }
 
+    /// The H100's L2 (52 MiB measured, inside range 480 KiB to 39 MiB): its bandwidth comes from 17.3 MiB up, where
+    /// data spreads over both partitions; a range wholly below a third of the size has no such part.
+    @Test func aCacheBandwidthComesFromFootprintsSpreadOverTheLevel() {
+        let size = 52.0 * 1_048_576
+        let spread = PlateauFinder.spreadRange(of: (2 * 245_760.0)...(0.75 * size), size: size)
+        #expect(spread == (size / 3)...(0.75 * size))
+        #expect(PlateauFinder.spreadRange(of: 1024.0...4096.0, size: 65_536) == nil)
+    }
+
     /// A busy host can measure an L2 only a little over twice the L1 (40 KiB, 96 KiB): no footprint lies well inside
     /// it, so it gets no range, and the levels outside it still do.
     @Test func aLevelTooCloseToTheOneInsideGetsNoRange() throws {

@@ -8,8 +8,8 @@ import MachineModel
 /// shows where the curve drops, for per-unit and device-wide caches alike. While the footprint is within 1.5x the
 /// largest stated cache, every group reads all of it twice per launch, so the data stays resident when it fits;
 /// beyond that, the groups together read it once. A level's capacity is the pointer chase's unless this curve has a
-/// step for it nearer its stated size; its bandwidth is the median over footprints well inside it, divided by the
-/// unit count for per-unit levels.
+/// step for it nearer its stated size; its bandwidth is the median over footprints well inside it and at least a third
+/// of its size (data spread over all of the level), divided by the unit count for per-unit levels.
 struct CacheSweepBenchmark: Benchmark {
     let id = BenchmarkID.cacheSweep
 
@@ -89,11 +89,17 @@ struct CacheSweepBenchmark: Benchmark {
         let hierarchy = context.spec.memory.filter { $0.kind == .cache || $0.kind == .dram }
         for (level, range) in PlateauFinder.insideRanges(hierarchy.map { ($0, sizes[$0.name] ?? $0.size?.value.base) }) {
             let inside = range.map { r in points.filter { r.contains(Double($0.footprint)) }.map(\.bandwidth) } ?? []
-            guard !inside.isEmpty else {
+            guard let range, !inside.isEmpty else {
                 findings.notes.append("\(level.name): no footprint well inside the level; bandwidth not fitted")
                 continue
             }
-            let aggregate = median(inside)
+            // A cache's figure is what data filling it sees: the footprints that spread over all of it, if any.
+            let size = sizes[level.name] ?? level.size?.value.base
+            let spread = level.kind == .cache
+                ? size.flatMap { PlateauFinder.spreadRange(of: range, size: $0) }.map { r in points.filter { r.contains(Double($0.footprint)) }.map(\.bandwidth) } ?? []
+                : []
+            let used = spread.isEmpty ? inside : spread
+            let aggregate = median(used)
             summary.append("\(level.name) \(BytesPerSecond(base: aggregate))")
             guard level.kind == .cache else {
                 findings.notes.append("\(level.name): \(BytesPerSecond(base: aggregate)) by this sweep; the stream benchmark fits its bandwidth")
@@ -105,7 +111,7 @@ struct CacheSweepBenchmark: Benchmark {
                                          what: "\(level.name) read bandwidth\(level.scope == .unit ? " per \(context.spec.compute.unitName)" : "")")
             findings.fits.append(FieldFit(
                 path: path, value: .bandwidth(BytesPerSecond(base: perInstance)), benchmark: id.rawValue,
-                basis: "median over \(inside.count) footprint(s) well inside the level, all units reading"
+                basis: "median over \(used.count) footprint(s) well inside the level\(spread.isEmpty ? "" : " from a third of its size"), all units reading"
                     + (level.scope == .unit ? ", divided by \(Int(units)) \(context.spec.compute.unitName)s" : "")))
         }
         findings.summary = summary.isEmpty ? "no level bandwidth fitted" : summary.joined(separator: ", ")
