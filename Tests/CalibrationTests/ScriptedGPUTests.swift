@@ -107,4 +107,18 @@ import Testing
         #expect(abs(value("compute.peak.vector.fp32")! / 2e12 - 1) < 0.05)
         #expect(calibrated.unknown == ["occupancy"])
     }
+
+    /// On an NVIDIA or AMD GPU the OpenCL launch figure is recorded but not fitted: the swarm's kernels launch through
+    /// CUDA or HIP, and the cost model's term means what they show.
+    @Test(arguments: [("Test", true), ("NVIDIA", false), ("AMD", false)])
+    func launchOverheadIsFittedOnlyWhereOpenCLIsTheKernelsAPI(vendor: String, fitted: Bool) throws {
+        let spec = Self.spec.replacingOccurrences(of: "vendor: Test", with: "vendor: \(vendor)")
+        let machine = try MachineFile.parse(spec, file: "synthetic-gpu.yaml")
+        let report = try CalibrationRunner(store: Store.inMemory(), openDevice: { _ in Self.device() })
+            .run(CalibrationRequest(device: "fake:gpu", machine: machine, quick: true, benchmarks: [.launchOverhead]))
+        let outcome = try #require(report.outcomes.first)
+        #expect(outcome.measurements.map(\.name).contains("back_to_back.host"))
+        #expect(report.fits.contains { $0.path == "launch_overhead" } == fitted)
+        #expect(outcome.notes.contains { $0.hasPrefix("launch_overhead not fitted: \(vendor) GPUs run kernels through their own API") } == !fitted)
+    }
 }
