@@ -91,6 +91,13 @@ struct CalibrateCommand: ParsableCommand {
             }
             lines.append(renderTable(fields, rightAligned: [1, 2, 3]))
             lines.append("")
+            // What a benchmark saw but did not fit, and why (a level without a footprint inside it, a launch figure
+            // that is not the model's term on this device).
+            let notes = report.outcomes.flatMap { outcome in outcome.notes.map { "note: \(outcome.id.rawValue): \($0)" } }
+            if !notes.isEmpty {
+                lines.append(contentsOf: notes)
+                lines.append("")
+            }
             if let file = written.machineFile { lines.append("wrote \(file)") }
             lines.append("wrote \(written.resultsFile)")
             lines.append("recorded in \(store)")

@@ -59,7 +59,7 @@ struct CacheSweepBenchmark: Benchmark {
             footprints: points.map(\.footprint), values: points.map(\.bandwidth), rising: false,
             noise: PlateauFinder.noise(spreads: context.measurements.map(\.statistics.spread), values: points.map(\.bandwidth)))
         var findings = BenchmarkFindings(summary: "")
-        findings.notes.append("bandwidth steps (capacity: bandwidth inside): "
+        findings.notes.append(knees.isEmpty ? "bandwidth steps: none found" : "bandwidth steps (capacity: bandwidth inside): "
             + knees.map { "\(Bytes($0.capacity)): \(BytesPerSecond(base: $0.inside.level))" }.joined(separator: "; "))
 
         // Capacities: the pointer chase's, unless this curve has a step for the level nearer its stated size. Either
