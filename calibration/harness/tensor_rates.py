@@ -5,7 +5,8 @@ Measures what the OpenCL probes cannot reach on an NVIDIA GPU: cuBLAS(Lt)
 matrix products through torch on random 8192^3 operands for bf16, fp16,
 tf32, fp32 without tf32 (the vector FMA path), fp64, fp8 (e4m3, through
 torch._scaled_mm) and int8 (torch._int_mm), a large device-to-device
-copy, and the launch overhead a Triton kernel shows under do_bench. Each figure is the median of N CUDA-event-timed runs after warm-ups.
+copy, and the launch overhead a Triton kernel shows under do_bench. Each
+figure is the median of N CUDA-event-timed runs after warm-ups.
 
   python3 calibration/harness/tensor_rates.py --out FILE [--quick]
 
@@ -68,7 +69,8 @@ def main():
     torch.manual_seed(1234)
 
     def record(field, unit, work, samples, method):
-        rates = [work / s for s in samples]
+        """Appends a figure: the rate work / seconds of each sample, or the seconds themselves when work is None."""
+        rates = samples if work is None else [work / s for s in samples]
         value = statistics.median(rates)
         doc["measurements"].append({"field": field, "value": value, "unit": unit, "samples": rates,
                                     "method": method})
@@ -196,12 +198,8 @@ def main():
         launch()
         torch.cuda.synchronize()
         samples = [ms * 1e-3 for ms in triton.testing.do_bench(launch, warmup=25, rep=200, return_mode="all")]
-        value = statistics.median(samples)
-        doc["measurements"].append({"field": field, "value": value, "unit": "s", "samples": samples,
-                                    "method": f"triton.testing.do_bench (L2 flush, CUDA events) of a one-program "
-                                              f"Triton kernel storing one float, median of {len(samples)}"})
-        print(f"  {field:32s} {value:12.4g} s       (median of {len(samples)}; min {min(samples):.4g}, "
-              f"max {max(samples):.4g})", flush=True)
+        record(field, "s", None, samples, f"triton.testing.do_bench (L2 flush, CUDA events) of a one-program "
+                                          f"Triton kernel storing one float, median of {len(samples)}")
     guarded(field, launch_body)
 
     kc_common.write_json_atomic(args.out, doc)

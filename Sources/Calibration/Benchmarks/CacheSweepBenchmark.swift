@@ -94,10 +94,11 @@ struct CacheSweepBenchmark: Benchmark {
                 continue
             }
             // A cache's figure is what data filling it sees: the footprints that spread over all of it, if any.
-            let size = sizes[level.name] ?? level.size?.value.base
-            let spread = level.kind == .cache
-                ? size.flatMap { PlateauFinder.spreadRange(of: range, size: $0) }.map { r in points.filter { r.contains(Double($0.footprint)) }.map(\.bandwidth) } ?? []
-                : []
+            var spread: [Double] = []
+            if level.kind == .cache, let size = sizes[level.name] ?? level.size?.value.base,
+               let outer = PlateauFinder.spreadRange(of: range, size: size) {
+                spread = points.filter { outer.contains(Double($0.footprint)) }.map(\.bandwidth)
+            }
             let used = spread.isEmpty ? inside : spread
             let aggregate = median(used)
             summary.append("\(level.name) \(BytesPerSecond(base: aggregate))")

@@ -194,16 +194,6 @@ enum PlateauFinder {
     /// lie well inside it: above twice the next-inner level's size and at most 3/4 of its own; for device memory,
     /// from 3x the last cache's size. A level without a size (or below twice the next-inner one) gets no range and ends
     /// the chain.
-    /// The part of a level's inside range from a third of its size: footprints that spread over the whole level.
-    /// A level built of partitions (the H100's L2: two of about 25 MiB, each keeping copies of what its SMs read)
-    /// serves a small footprint from the near one; a kernel whose data fills the level (GEMM panels, a stream
-    /// through L2) reads both, at the lower bandwidth (H100: 9.3-9.7 TB/s from 24 MiB, 12.5-15.9 TB/s below).
-    /// Nil when no part of the range lies there.
-    static func spreadRange(of range: ClosedRange<Double>, size: Double) -> ClosedRange<Double>? {
-        let low = max(range.lowerBound, size / 3)
-        return low <= range.upperBound ? low...range.upperBound : nil
-    }
-
     static func insideRanges(_ levels: [(level: MemoryLevel, size: Double?)]) -> [(level: MemoryLevel, range: ClosedRange<Double>?)] {
         var previous = 0.0
         var ranges: [(level: MemoryLevel, range: ClosedRange<Double>?)] = []
@@ -225,5 +215,15 @@ enum PlateauFinder {
             }
         }
         return ranges
+    }
+
+    /// The part of a level's inside range from a third of its size: footprints that spread over the whole level.
+    /// A level built of partitions (the H100's L2: two of about 25 MiB, each keeping copies of what its SMs read)
+    /// serves a small footprint from the near one; a kernel whose data fills the level (GEMM panels, a stream
+    /// through L2) reads both, at the lower bandwidth (H100: 9.3-9.7 TB/s from 24 MiB, 12.5-15.9 TB/s below).
+    /// Nil when no part of the range lies there.
+    static func spreadRange(of range: ClosedRange<Double>, size: Double) -> ClosedRange<Double>? {
+        let low = max(range.lowerBound, size / 3)
+        return low <= range.upperBound ? low...range.upperBound : nil
     }
 }
