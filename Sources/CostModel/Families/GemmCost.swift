@@ -70,13 +70,18 @@ extension CostModel {
             return .infeasible(.sharedMemory(required: shared, limit: f.maxSharedPerBlock), flops: p.flops)
         }
 
+        // A persistent wgmma kernel is warp-specialised (CUTLASS's and cuBLAS's Hopper kernels): one warpgroup only
+        // issues the tile loads and hands its registers to the others (setmaxnreg), which multiply.
+        let producer = s.persistent && path == .wgmma && s.warps >= 8
+        let consumerWarps = producer ? s.warps - 4 : s.warps
+
         // Registers: the fp32 accumulator tile spread over the threads, operand fragments for mma.sync and FMAs,
         // and the kernel's bookkeeping.
         var wgM = 1.0, wgN = 1.0, warpsM = 1.0, warpsN = 1.0
         var operandRegisters = 0.0
         switch path {
         case .wgmma:
-            let groups = s.warps / 4
+            let groups = consumerWarps / 4
             let alongM = min(groups, max(1, s.blockM / 64))
             wgM = Double(alongM)
             wgN = Double(groups / alongM)
@@ -92,14 +97,20 @@ extension CostModel {
             operandRegisters = (bm / warpsM + bn / warpsN) * min(bk, 64) * e / 4 / Double(f.warpWidth)
             if path == .vector { operandRegisters = 2 * (bm * bn / t).squareRoot() }
         }
-        let accumulator = bm * bn / t
-        let mainLoop = (path == .wgmma ? q.wgmmaRegistersPerAccumulator * accumulator : accumulator)
+        let accumulator = bm * bn / Double(consumerWarps * f.warpWidth)
+        // Consumers that issue no loads hold little besides the accumulator; the block's registers per thread are
+        // the average over consumers and the producer.
+        var mainLoop = (path == .wgmma && !producer ? q.wgmmaRegistersPerAccumulator * accumulator : accumulator)
             + operandRegisters + q.baseRegisters
         // The epilogue holds each tensor operand's tile (a residual), loaded packed in its own type, beside the
         // accumulator, plus a few temporaries; the main loop's operand registers are dead by then.
         let tensorOperands = Double(ElementOp.tensorOperands(p.epilogue))
-        let epilogueRegisters = accumulator * (1 + tensorOperands * e / 4) + q.baseRegisters
+        var epilogueRegisters = accumulator * (1 + tensorOperands * e / 4) + q.baseRegisters
             + (p.epilogue.isEmpty ? 0 : 4)
+        if producer {
+            mainLoop = (mainLoop * Double(consumerWarps) + q.producerRegisters * 4) / Double(s.warps)
+            epilogueRegisters = (epilogueRegisters * Double(consumerWarps) + q.producerRegisters * 4) / Double(s.warps)
+        }
         let wanted = max(mainLoop, epilogueRegisters)
         let (registers, spilled) = self.registers(estimate: wanted, threads: threads, facts: s.compiler)
 
@@ -128,7 +139,7 @@ extension CostModel {
 
         // Products: padded tiles are computed in full (masked loads feed zeros).
         var productRate = rate
-        if path == .wgmma && resident * s.warps / 4 <= 1 { productRate *= q.singleWarpgroupFraction }
+        if path == .wgmma && resident * consumerWarps / 4 <= 1 { productRate *= q.singleWarpgroupFraction }
         if path != .vector && spilled > 0 { productRate /= 1 + Double(spilled) / q.spillHalvingRegisters }
         let productTime = 2 * bm * bn * bk * iterations / productRate
         if path == .vector { w.vectorPerBlock += productTime } else { w.matrixPerBlock = productTime }
@@ -204,19 +215,23 @@ extension CostModel {
         // Spilled accumulators are stored and reloaded around the MMAs of every iteration.
         f.addSpills(&w, spilled: spilled, accesses: 2 * iterations, parallelism: q.spillParallelism)
 
-        // Latency: each iteration waits for a stage issued `stages - 1` iterations earlier; without pipelining
-        // (one stage) the wait adds to the compute. Loop bookkeeping adds a fixed number of cycles.
+        // Latency: each iteration waits for a stage issued `stages - 1` iterations earlier (a producer warpgroup
+        // keeps all `stages` in flight); without pipelining (one stage) the wait adds to the compute. Loop
+        // bookkeeping adds a fixed number of cycles.
         let miss = loads > 0 ? min(1, reads / loads) : 1
         let loadLatency = f.tileLatency(w, miss: miss, bytes: stageBytes)
         let iterationWork = max(productTime, w.sharedPerBlock) / iterations
-        let depth = Double(s.stages - 1)
+        let depth = Double(producer ? s.stages : s.stages - 1)
         var iteration = depth >= 1
             ? smoothMax(iterationWork, loadLatency / depth, p: q.pipelineNorm) : iterationWork + loadLatency
         iteration += q.iterationCycles / f.clock
-        w.fillDrainPerBlock = loadLatency + bm * bn * eo / f.unitLoadBandwidth + q.blockCycles / f.clock
-            + (s.persistent ? 0 : epilogueSerial)
+        // A warp-specialised block never retires between tiles, and its producer loads the next tile's stages while
+        // the consumers finish this one: no tile waits for its first loads (the first of each block, once, is left out).
+        w.fillDrainPerBlock = bm * bn * eo / f.unitLoadBandwidth
+            + (producer ? 0 : loadLatency + q.blockCycles / f.clock) + (s.persistent ? 0 : epilogueSerial)
         w.chainPerBlock = iterations * iteration + w.fillDrainPerBlock
         w.inflightPerBlock = max(1, depth) * stageBytes
-        return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
+        // A producer warpgroup's loads run beside the consumers' MMAs: no share of the memory side is serialised.
+        return f.evaluate(w, overlap: producer ? 0 : q.overlap, latencyMargin: q.latencyMargin)
     }
 }

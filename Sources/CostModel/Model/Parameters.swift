@@ -60,6 +60,9 @@ public struct Parameters: Hashable, Sendable {
     /// Triton on the H100 reports about 1.45 x the accumulator plus the base (122-124 registers for a
     /// 128x128 tile on 8 warps, 216-244 on 4).
     public var wgmmaRegistersPerAccumulator = 1.45
+    /// Registers per thread a warp-specialised kernel's producer warpgroup keeps (CUTLASS's Hopper kernels set 40
+    /// with setmaxnreg and give the rest to the consumers).
+    public var producerRegisters = 40.0
     /// Spill reloads a thread keeps in flight at once. Spilled accumulators and row elements are reloaded
     /// right before use (about 4 in flight: a 256x256 GEMM tile and a 2-warp 16K-column softmax both fit);
     /// flash kernels spill loop invariants that the compiler can prefetch (about 16).

@@ -71,7 +71,8 @@ public struct GemmSchedule: Hashable, Sendable {
     /// Blocks that share one output tile, each reducing a slice of K.
     public var splitK: Int
     /// A persistent (warp-specialised) kernel: each block loops over tiles and stores one tile while it multiplies
-    /// the next, so the epilogue overlaps the main loop instead of following it.
+    /// the next, so the epilogue overlaps the main loop instead of following it; on wgmma with 8 or more warps, one
+    /// warpgroup of them only issues the loads.
     public var persistent: Bool
     /// Whether the products run on the matrix units (tensor cores) or on the vector units.
     public var matrixUnits: Bool
