@@ -84,7 +84,7 @@ struct FusionCommand: ParsableCommand {
         return (try BlockFile.read(document), nil)
     }
 
-    /// The graph's kernels, each at its best predicted schedule, beside the time the trace measured.
+    /// The graph's kernels, each as it ran (else at its best predicted schedule), beside the time the trace measured.
     static func kernelTable(_ checks: [BlockGraph.NodeCheck]) -> [String] {
         var rows = [["KERNEL", "MEASURED", "PREDICTED", "ERROR", "BOUND", "AS"]]
         var errors: [Double] = []
@@ -98,11 +98,12 @@ struct FusionCommand: ParsableCommand {
             if let e = c.error { errors.append(abs(e)) }
             var error = "-"
             if let e = c.error { error = (e >= 0 ? "+" : "") + formatSignificant(e * 100, digits: 3) + "%" }
-            let predicted: String = c.best?.prediction.time.description ?? "-"
+            let predicted = c.predicted.map { Seconds(base: $0).description } ?? "-"
             let bound = c.best?.prediction.bottleneck.name ?? "-"
             rows.append([c.node.name, measured, predicted, error, bound, what])
         }
-        var lines = ["", "kernels as run:", renderTable(rows, rightAligned: [1, 2, 3])]
+        var lines = ["", "kernels as run (PREDICTED: the kernel's span, without its launch, as the profiler times it):",
+                     renderTable(rows, rightAligned: [1, 2, 3])]
         if !errors.isEmpty {
             let within = errors.filter { $0 <= 0.2 }.count
             lines.append("\(errors.count) kernels predicted, \(within) within 20% of the measured time; mean |error| \(formatSignificant(errors.reduce(0, +) / Double(errors.count) * 100, digits: 3))%")

@@ -165,7 +165,8 @@ public func fusionJSON(_ report: Fusion.Report, block: Block, machine: String, c
             if case let .unmodelled(why) = c.node.work { reason = .string(why) }
             return .object([("name", .string(c.node.name)), ("origin", c.node.origin.map(JSONValue.string) ?? .null),
                             ("measured_s", c.node.measured.map(JSONValue.number) ?? .null), ("unmodelled", reason),
-                            ("best", bestJSON(c.best)), ("error", c.error.map(JSONValue.number) ?? .null)])
+                            ("best", bestJSON(c.best)), ("predicted_kernel_s", c.predicted.map(JSONValue.number) ?? .null),
+                            ("error", c.error.map(JSONValue.number) ?? .null)])
         })))
     }
     return .object(kernels + [

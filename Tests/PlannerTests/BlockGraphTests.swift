@@ -52,6 +52,64 @@ import Workloads
         #expect(block.alternatives.map { $0.kernels.count } == [2, 1])
     }
 
+    /// A cuBLAS GEMM and a torch elementwise kernel with their launches recorded, as torch.profiler writes them.
+    static let launchedTrace = """
+        {"traceEvents": [
+          {"ph": "X", "cat": "cpu_op", "name": "aten::addmm", "ts": 10, "dur": 50, "pid": 1, "tid": 7,
+           "args": {"External id": 2, "Input Dims": [[4096], [8192, 4096], [4096, 4096], [], []],
+                    "Input type": ["c10::Half", "c10::Half", "c10::Half", "Scalar", "Scalar"]}},
+          {"ph": "X", "cat": "cuda_runtime", "name": "cuLaunchKernelEx", "ts": 20, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 11}},
+          {"ph": "X", "cat": "kernel", "name": "nvjet_sm90_hsh_128x256_64x4_2x1_v_bz_coopA_bias_TNN", "ts": 30, "dur": 350, "pid": 0,
+           "tid": 9, "args": {"correlation": 11, "registers per thread": 168, "shared memory": 213188, "grid": [2, 66, 1], "block": [384, 1, 1]}},
+          {"ph": "X", "cat": "cpu_op", "name": "aten::gelu", "ts": 400, "dur": 20, "pid": 1, "tid": 7,
+           "args": {"External id": 3, "Input Dims": [[8192, 4096], []], "Input type": ["c10::Half", ""], "Concrete Inputs": ["", "none"]}},
+          {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 405, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 12}},
+          {"ph": "X", "cat": "kernel", "name": "vectorized_elementwise_kernel<8, GeluCUDAKernelImpl>", "ts": 420, "dur": 40, "pid": 0,
+           "tid": 9, "args": {"correlation": 12, "registers per thread": 32, "shared memory": 0, "grid": [32768, 1, 1], "block": [128, 1, 1]}}
+        ]}
+        """
+
+    @Test func launchedKernelsArePredictedAsTheyRan() throws {
+        let graph = try ProfilerTrace.parse(Self.launchedTrace, file: "t.json", name: "t")
+        #expect(graph.nodes[0].launch == BlockGraph.Launch(kernel: "nvjet_sm90_hsh_128x256_64x4_2x1_v_bz_coopA_bias_TNN", blocks: 132,
+                                                           threadsPerBlock: 384, registersPerThread: 168, sharedBytes: 213_188))
+        let block = graph.alternatives()
+        #expect(block.alternatives.map(\.name) == ["as run", "epilogue 0:addmm+1:gelu"])
+        let asRun = block.alternatives[0].kernels.map { Array($0.space.candidates) }
+        // The tile, K step and stages from the name; 12 warps and 132 blocks for 64 x 16 tiles: persistent.
+        let facts = CompilerFacts(toolchain: .cuda, registersPerThread: 168, sharedBytes: 213_188)
+        #expect(asRun[0] == [.gemm(GemmProblem(m: 8192, n: 4096, k: 4096, dtype: .fp16, epilogue: [.bias]),
+                                   GemmSchedule(blockM: 128, blockN: 256, blockK: 64, warps: 12, stages: 4, groupM: 8,
+                                                persistent: true, compiler: facts))])
+        // 8192 x 4096 elements over 32768 blocks of 128 threads: 1024 a block.
+        #expect(asRun[1] == [.elementwise(ElementwiseProblem(elements: 8192 * 4096, chain: [.gelu_erf], dtype: .fp16),
+                                          ElementwiseSchedule(fused: true, blockElements: 1024, warps: 4,
+                                                              compiler: CompilerFacts(toolchain: .cuda, registersPerThread: 32, sharedBytes: 0)))])
+        // The fused kernel is a compiler's to make: the default (Triton) space.
+        #expect(block.alternatives[1].kernels[0].space.count > 1)
+    }
+
+    @Test(arguments: [
+        ("nvjet_sm90_hsh_192x192_64x4_1x2_h_bz_coopB_bias_TNN", [192, 192, 64, 4]),
+        ("cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_1x2x1_0_tnn_align8_warpspecialized_cooperative_epi_tma", [128, 256, 64, 0]),
+        ("sm90_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x128x64_warpgroupsize1x1x1_execute_segment_k_off_kernel__5x_cublas", [128, 128, 64, 0]),
+    ])
+    func aLibraryKernelNameSpellsItsTile(name: String, tile: [Int]) throws {
+        let trace = Self.launchedTrace.replacingOccurrences(of: "nvjet_sm90_hsh_128x256_64x4_2x1_v_bz_coopA_bias_TNN", with: name)
+        let candidates = Array(try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space.candidates)
+        guard candidates.count == 1, case let .gemm(_, s) = candidates[0] else { Issue.record("not one GEMM schedule"); return }
+        // Stages the name leaves out: as many 48 KiB (128x256) or 32 KiB (128x128) stages as 213188 bytes hold.
+        let stages = tile[3] > 0 ? tile[3] : 213_188 / ((tile[0] + tile[1]) * tile[2] * 2)
+        #expect([s.blockM, s.blockN, s.blockK, s.stages] == [tile[0], tile[1], tile[2], stages])
+    }
+
+    @Test func aLibraryGemmWithoutATileInItsNameGetsTheLibrarysSchedules() throws {
+        let trace = Self.launchedTrace.replacingOccurrences(of: "nvjet_sm90_hsh_128x256_64x4_2x1_v_bz_coopA_bias_TNN", with: "gemm_kernel")
+        let space = try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space
+        guard case let .gemm(_, axes, facts) = space.body else { Issue.record("not a GEMM"); return }
+        #expect(axes.persistent == [true] && axes.warps == [12] && facts.toolchain == .cuda)
+    }
+
     static let graph = """
         version: 1
         kind: graph

@@ -15,12 +15,33 @@ public struct BlockGraph: Sendable {
         public var measured: Double?
         /// The kernel (or op) it was read from, for reports.
         public var origin: String?
+        /// How its one kernel was launched, when a trace recorded it: the model then predicts the kernel as it ran.
+        public var launch: Launch?
 
-        public init(name: String, work: Work, measured: Double? = nil, origin: String? = nil) {
+        public init(name: String, work: Work, measured: Double? = nil, origin: String? = nil, launch: Launch? = nil) {
             self.name = name
             self.work = work
             self.measured = measured
             self.origin = origin
+            self.launch = launch
+        }
+    }
+
+    /// A kernel's launch as the profiler records it (its kernel event's `grid`, `block`, `registers per thread` and
+    /// `shared memory`), with the kernel's name, which for library GEMMs spells the tile.
+    public struct Launch: Sendable, Equatable {
+        public var kernel: String
+        public var blocks: Int
+        public var threadsPerBlock: Int
+        public var registersPerThread: Int?
+        public var sharedBytes: Int?
+
+        public init(kernel: String, blocks: Int, threadsPerBlock: Int, registersPerThread: Int? = nil, sharedBytes: Int? = nil) {
+            self.kernel = kernel
+            self.blocks = blocks
+            self.threadsPerBlock = threadsPerBlock
+            self.registersPerThread = registersPerThread
+            self.sharedBytes = sharedBytes
         }
     }
 
@@ -143,7 +164,7 @@ public struct BlockGraph: Sendable {
                     if let k = Self.kernel(name, f.work) { out.append(k) }
                     i = f.nodes.upperBound
                 } else {
-                    if let k = Self.kernel(nodes[i].name, nodes[i].work) { out.append(k) }
+                    if let k = Self.kernel(nodes[i].name, nodes[i].work, launch: nodes[i].launch) { out.append(k) }
                     i += 1
                 }
             }
@@ -159,8 +180,10 @@ public struct BlockGraph: Sendable {
         return Block(name: name, description: "\(nodes.count) kernels, \(found.count) fusions generated", alternatives: alternatives)
     }
 
-    /// The kernel for a node over its family's default schedule space (what an autotuner would try).
-    static func kernel(_ name: String, _ work: Work) -> Block.Kernel? {
+    /// The kernel for a node: as it ran where its launch says how, else over its family's default schedule space
+    /// (what an autotuner would try).
+    static func kernel(_ name: String, _ work: Work, launch: Launch? = nil) -> Block.Kernel? {
+        if let launch, let body = asRun(work, launch) { return Block.Kernel(name: name, space: CandidateSpace(name: name, body: body)) }
         let body: CandidateSpace.Body
         switch work {
         case let .gemm(p): body = .gemm(p, BlockFile.defaultGemm, .none)
@@ -171,6 +194,67 @@ public struct BlockGraph: Sendable {
         }
         return Block.Kernel(name: name, space: CandidateSpace(name: name, body: body))
     }
+
+    /// The one schedule a launched library kernel ran with (a GEMM whose name spells no tile: the library's
+    /// schedules), or nil for attention, whose launch does not say enough. Registers and shared memory are the
+    /// compiler's facts; CUDA's rules.
+    static func asRun(_ work: Work, _ launch: Launch) -> CandidateSpace.Body? {
+        let facts = CompilerFacts(toolchain: .cuda, registersPerThread: launch.registersPerThread, sharedBytes: launch.sharedBytes)
+        let warps = max(1, launch.threadsPerBlock / 32)
+        switch work {
+        case let .gemm(p):
+            guard let tile = LibraryGemmTile(kernel: launch.kernel) else { return .gemm(p, BlockFile.libraryGemm, CompilerFacts(toolchain: .cuda)) }
+            // Stages the name does not give: as many A and B tiles as the shared memory holds.
+            let stageBytes = (tile.m + tile.n) * tile.k * p.dtype.bytes
+            let stages = tile.stages ?? max(2, (launch.sharedBytes ?? 0) / max(1, stageBytes))
+            // Fewer blocks than output tiles: each block loops over tiles (a persistent, warp-specialised kernel).
+            let tiles = (p.m + tile.m - 1) / tile.m * ((p.n + tile.n - 1) / tile.n) * p.batch
+            let axes = GemmAxes(blockM: [tile.m], blockN: [tile.n], blockK: [tile.k], warps: [warps], stages: [stages],
+                                groupM: [8], persistent: [launch.blocks < tiles])
+            return .gemm(p, axes, facts)
+        case let .elementwise(p):
+            let perBlock = (p.elements + launch.blocks - 1) / max(1, launch.blocks)
+            return .elementwise(p, ElementwiseAxes(fused: [true], blockElements: [perBlock], warps: [warps]), facts)
+        case let .reduction(p):
+            // A row kernel of a library walks its row a 16-byte vector per thread at a time.
+            let rowsPerBlock = max(1, p.rows / max(1, launch.blocks))
+            let width = min(p.cols, launch.threadsPerBlock * max(1, 16 / p.dtype.bytes))
+            return .reduction(p, ReductionAxes(rowsPerBlock: [rowsPerBlock], blockWidth: [width], warps: [warps]), facts)
+        case .attention, .unmodelled:
+            return nil
+        }
+    }
+}
+
+/// The tile a library GEMM kernel's name spells: cuBLAS's nvjet kernels (`nvjet_sm90_hsh_192x192_64x4_2x1_...`: M x N
+/// tile, then K x stages) and CUTLASS-style names (`..._128x256x64_...`, `tilesize128x256x64`).
+struct LibraryGemmTile: Equatable {
+    var m: Int
+    var n: Int
+    var k: Int
+    var stages: Int?
+
+    init?(kernel: String) {
+        let parts = kernel.split(separator: "_").map { $0.hasPrefix("tilesize") ? $0.dropFirst(8) : $0 }
+        func numbers(_ part: Substring) -> [Int]? {
+            let fields = part.split(separator: "x", omittingEmptySubsequences: false)
+            guard fields.count >= 2 else { return nil }
+            let values = fields.compactMap { Int($0) }
+            return values.count == fields.count ? values : nil
+        }
+        for (i, part) in parts.enumerated() {
+            guard let first = numbers(part), first.allSatisfy({ $0 >= 16 }) else { continue }
+            if first.count == 3 {
+                (m, n, k, stages) = (first[0], first[1], first[2], nil)
+                return
+            }
+            if first.count == 2, i + 1 < parts.count, let second = numbers(parts[i + 1]), second.count == 2, second[0] >= 16 {
+                (m, n, k, stages) = (first[0], first[1], second[0], second[1])
+                return
+            }
+        }
+        return nil
+    }
 }
 
 extension BlockGraph {
@@ -178,17 +262,22 @@ extension BlockGraph {
     public struct NodeCheck: Sendable {
         public var node: Node
         public var best: SpaceBest?
+        /// The predicted kernel's own span, as a profiler's kernel duration counts it: without the launch that
+        /// event-to-event timings (and the prediction) include.
+        public var predicted: Double? {
+            best.map { $0.prediction.time.base - $0.prediction.resources.launch }
+        }
         /// predicted / measured - 1, when both exist.
         public var error: Double? {
-            guard let m = node.measured, m > 0, let p = best?.prediction.time.base else { return nil }
+            guard let m = node.measured, m > 0, let p = predicted else { return nil }
             return p / m - 1
         }
     }
 
-    /// Every node at its best predicted schedule.
+    /// Every node as it ran (where its launch says how), else at its best predicted schedule.
     public func check(model: PlanModel) -> [NodeCheck] {
         nodes.map { node in
-            NodeCheck(node: node, best: Self.kernel(node.name, node.work).flatMap { WhatIf.best($0.space, model: model) })
+            NodeCheck(node: node, best: Self.kernel(node.name, node.work, launch: node.launch).flatMap { WhatIf.best($0.space, model: model) })
         }
     }
 }

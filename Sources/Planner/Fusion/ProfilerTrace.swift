@@ -16,7 +16,8 @@ public enum ProfilerTrace {
         var ops: [Op] = []
         var opByExternal: [Int: Int] = [:]
         var launches: [Int: (ts: Double, tid: String)] = [:]
-        var kernels: [(name: String, dur: Double, ts: Double, external: Int?, correlation: Int?)] = []
+        typealias Kernel = (name: String, dur: Double, ts: Double, external: Int?, correlation: Int?, launch: BlockGraph.Launch?)
+        var kernels: [Kernel] = []
         var steps: [(ts: Double, end: Double)] = []
         for event in events {
             guard event.isMapping else { continue }
@@ -38,7 +39,7 @@ public enum ProfilerTrace {
             case "cuda_runtime", "cuda_driver":
                 if let c = try intArg("correlation") { launches[c] = (ts, tid) }
             case "kernel":
-                kernels.append((eventName, dur, ts, try intArg("External id"), try intArg("correlation")))
+                kernels.append((eventName, dur, ts, try intArg("External id"), try intArg("correlation"), try launch(eventName, args)))
             case "user_annotation" where eventName.hasPrefix("ProfilerStep#"):
                 steps.append((ts, ts + dur))
             default: continue
@@ -50,7 +51,7 @@ public enum ProfilerTrace {
 
         /// The innermost op that launched a kernel: by the correlation of its launch (the innermost op on the
         /// launching thread whose span holds the launch), else by the kernel's external id.
-        func launcher(_ k: (name: String, dur: Double, ts: Double, external: Int?, correlation: Int?)) -> Int? {
+        func launcher(_ k: Kernel) -> Int? {
             if let c = k.correlation, let launch = launches[c] {
                 var best: Int?
                 for (i, op) in ops.enumerated() where op.tid == launch.tid && op.ts <= launch.ts && launch.ts <= op.end {
@@ -62,7 +63,7 @@ public enum ProfilerTrace {
         }
 
         // Kernels grouped by the op that launched them, in launch order; a group per op and step.
-        struct Group { var op: Int?; var kernels: [String]; var time: Double; var step: Int }
+        struct Group { var op: Int?; var kernels: [String]; var time: Double; var step: Int; var launch: BlockGraph.Launch? }
         var groups: [Group] = []
         for k in kernels.sorted(by: { $0.ts < $1.ts }) {
             let op = launcher(k)
@@ -71,8 +72,9 @@ public enum ProfilerTrace {
             if let last = groups.last, let op, last.op == op {
                 groups[groups.count - 1].kernels.append(k.name)
                 groups[groups.count - 1].time += k.dur
+                groups[groups.count - 1].launch = nil
             } else {
-                groups.append(Group(op: op, kernels: [k.name], time: k.dur, step: step))
+                groups.append(Group(op: op, kernels: [k.name], time: k.dur, step: step, launch: k.launch))
             }
         }
         let firstStep = groups.map(\.step).min() ?? 0
@@ -96,9 +98,21 @@ public enum ProfilerTrace {
             let op = ops[index]
             let work = try classify(op.name, op.reader)
             let short = op.name.replacingOccurrences(of: "aten::", with: "")
-            nodes.append(BlockGraph.Node(name: "\(position):\(short)", work: work, measured: median, origin: kernelText))
+            nodes.append(BlockGraph.Node(name: "\(position):\(short)", work: work, measured: median, origin: kernelText, launch: group.launch))
         }
         return BlockGraph(name: name, nodes: nodes)
+    }
+
+    /// A kernel event's launch (`grid`, `block`, `registers per thread`, `shared memory`), when it records one.
+    static func launch(_ kernel: String, _ args: MappingReader?) throws(FormatError) -> BlockGraph.Launch? {
+        guard let args else { return nil }
+        func extent(_ key: String) throws(FormatError) -> Int? {
+            try args.optional(key) { v throws(FormatError) in try v.list { x throws(FormatError) in try x.nonNegativeInt() }.reduce(1, *) }
+        }
+        guard let blocks = try extent("grid"), let threads = try extent("block"), blocks > 0, threads > 0 else { return nil }
+        return BlockGraph.Launch(kernel: kernel, blocks: blocks, threadsPerBlock: threads,
+                                 registersPerThread: try args.optional("registers per thread") { v throws(FormatError) in try v.nonNegativeInt() },
+                                 sharedBytes: try args.optional("shared memory") { v throws(FormatError) in try v.nonNegativeInt() })
     }
 
     static func dims(_ args: MappingReader?) throws(FormatError) -> [[Int]] {
