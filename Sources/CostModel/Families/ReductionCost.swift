@@ -61,12 +61,13 @@ extension CostModel {
         let output = (p.op == .sum ? rows * e : rows * cols * e) + prologueTensors * rows * cols * e
         let weights = p.op == .layernorm ? 2 * cols * e : (p.op == .rmsnorm ? cols * e : 0)
         // The second pass over a row finds it in L2 while what flows through L2 in between fits: the resident
-        // blocks' rows, read and written.
+        // blocks' rows, read and written. Blocks start and finish out of step, so beyond that the share of rows
+        // evicted before their second pass grows with the overflow instead of jumping to all of them.
         let inFlightRows = 2 * f.units * Double(occupancy.blocksPerUnit * s.rowsPerBlock) * cols * e
-        let rereadFromDRAM = passes > 1 && inFlightRows > f.l2Usable
+        let rereadMiss = passes > 1 ? max(0, 1 - f.l2Usable / inFlightRows) : 0
         w.l2Bytes = input * passes + output + weights * Double(w.grid)
         // Every write reaches DRAM (L2 is write-back and full of dirty lines when a timed kernel starts).
-        w.dramBytes = input * (rereadFromDRAM ? passes : 1) + output + weights
+        w.dramBytes = input * (1 + (passes - 1) * rereadMiss) + output + weights
 
         let warpInstructions = perThread * chunks * instructions + reductions * 8
         w.vectorPerBlock = warpInstructions * Double(s.warps) / f.issuePerUnit
