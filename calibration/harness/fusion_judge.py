@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Judge kernelcast's fusion predictions on the H200 fusion pairs (role judge: nothing here fits anything).
+"""Judge kernelcast's fusion predictions on the fusion pairs of a campaign (fusion_h200.py): the H200's by default
+(role judge: nothing here fits anything), or another machine's with --data (the H100's are tune data).
 
 For each GEMM pair: the fused side is the measured Triton kernel (its config, bias + activation in the epilogue);
-the unfused side is cuBLAS addmm (a GEMM with a bias epilogue, at the model's best schedule) plus the activation as
-its own elementwise kernel. For each norm pair: the fused side is the Triton row kernel (residual add, h stored,
-then the norm; its block and the measured warp counts), the unfused side a residual add and the norm, each at the
-model's best schedule. Writes a markdown table and a JSON summary. Usage:
+the unfused side is cuBLAS addmm (a GEMM with a bias epilogue, at the best of the library's schedules) plus the activation as
+its own elementwise kernel (torch's launch). For each norm pair: the fused side is the Triton row kernel (residual add, h stored,
+then the norm; its block and the measured warp counts), the unfused side torch's residual add and norm kernels, each
+as torch launches it. Writes a markdown table and a JSON summary. Usage:
 
-    python3 calibration/harness/fusion_judge.py --machine MACHINE [--kernelcast BIN] [--json OUT]
+    python3 calibration/harness/fusion_judge.py --machine MACHINE [--data FOLDER] [--kernelcast BIN] [--json OUT]
 """
 import argparse
 import json
@@ -16,16 +17,18 @@ import subprocess
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "measurements", "h200-sxm", "fusion")
-GEMM_SCHEDULE = """schedule:
-  block_m: [64, 128, 256]
-  block_n: [64, 128, 256]
-  block_k: [32, 64, 128]
-  warps: [4, 8]
-  stages: [2, 3, 4, 5]
+H200_DATA = os.path.join(HERE, "..", "measurements", "h200-sxm", "fusion")
+# cuBLAS's schedules for addmm: what kernelcast predicts a library GEMM with (BlockFile.libraryGemm, docs/fusion.md):
+# persistent warp-specialised kernels, one producer and two consumer warpgroups, 64-deep K steps.
+LIBRARY_GEMM = """schedule:
+  block_m: [128, 192, 256]
+  block_n: [128, 192, 256]
+  block_k: 64
+  warps: 12
+  stages: [3, 4, 5]
   group_m: 8
-  split_k: 1
-  matrix_units: true
+  persistent: true
+compiler: cuda
 """
 
 
@@ -49,9 +52,19 @@ def gemm(p, m, n, k, dtype, epilogue, schedule):
                   f"  epilogue: [{', '.join(epilogue)}]\n" + schedule)
 
 
-def elementwise(p, elements, ops, dtype):
+# torch's own kernels as its profiler traces launch them (BlockGraph.asRun does the same from a trace): an elementwise
+# kernel of 128 threads, 8 elements each; a row kernel of 128 threads walking its row a 16-byte vector per thread.
+TORCH_ELEMENTWISE = "schedule:\n  fused: true\n  block_elements: 1024\n  warps: 4\ncompiler: cuda\n"
+TRITON_ELEMENTWISE = "schedule:\n  fused: true\n  block_elements: [256, 1024, 4096]\n  warps: [4, 8]\n"
+
+
+def torch_row_width(cols, dtype):
+    return min(cols, 128 * 16 // (4 if dtype == "fp32" else 2))
+
+
+def elementwise(p, elements, ops, dtype, schedule=TRITON_ELEMENTWISE):
     return p.best(f"family: elementwise\nproblem:\n  elements: {elements}\n  ops: [{', '.join(ops)}]\n  dtype: {dtype}\n"
-                  "schedule:\n  fused: true\n  block_elements: [256, 1024, 4096]\n  warps: [4, 8]\n")
+                  + schedule)
 
 
 def reduction(p, op, rows, cols, dtype, prologue, widths, warps):
@@ -74,29 +87,30 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--machine", required=True)
     ap.add_argument("--kernelcast", default=os.path.join(HERE, "..", "..", ".build", "debug", "kernelcast"))
+    ap.add_argument("--data", default=H200_DATA, help="the campaign's folder (gemm_epilogue_pairs.json, norm_pairs.json)")
     ap.add_argument("--json")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         p = Predictor(args.kernelcast, args.machine, folder)
-        for item in json.load(open(os.path.join(DATA, "gemm_epilogue_pairs.json")))["items"]:
+        for item in json.load(open(os.path.join(args.data, "gemm_epilogue_pairs.json")))["items"]:
             m, n, k, dtype, act = item["M"], item["N"], item["K"], item["dtype"], item["activation"]
             c = item["fused"]["config"]
             fixed = (f"schedule:\n  block_m: {c['BLOCK_M']}\n  block_n: {c['BLOCK_N']}\n  block_k: {c['BLOCK_K']}\n"
                      f"  warps: {c['num_warps']}\n  stages: {c['num_stages']}\n  group_m: {c['GROUP_M']}\n"
                      "  split_k: 1\n  matrix_units: true\n")
             fused_p = gemm(p, m, n, k, dtype, ["bias", act], fixed)
-            unfused_p = gemm(p, m, n, k, dtype, ["bias"], GEMM_SCHEDULE) + elementwise(p, m * n, [act], dtype)
+            unfused_p = gemm(p, m, n, k, dtype, ["bias"], LIBRARY_GEMM) + elementwise(p, m * n, [act], dtype, TORCH_ELEMENTWISE)
             u = item["unfused"]
             rows.append(pair_row(f"gemm {m}x{n}x{k} {dtype} bias+{act}", item["fused"]["time_us"] * 1e-6,
                                  (u["addmm_us"] + u["activation_us"]) * 1e-6, fused_p, unfused_p))
-        for item in json.load(open(os.path.join(DATA, "norm_pairs.json")))["items"]:
+        for item in json.load(open(os.path.join(args.data, "norm_pairs.json")))["items"]:
             rows_, cols, dtype, kind = item["rows"], item["cols"], item["dtype"], item["kind"]
             f = item["fused"]
             warps = sorted(int(w) for w in f["num_warps_times_us"])
             fused_p = reduction(p, kind, rows_, cols, dtype, ["residual"], [f["block"]], warps)
-            unfused_p = (elementwise(p, rows_ * cols, ["residual"], dtype)
-                         + reduction(p, kind, rows_, cols, dtype, [], sorted({min(cols, 4096), cols}), [1, 2, 4, 8, 16]))
+            unfused_p = (elementwise(p, rows_ * cols, ["residual"], dtype, TORCH_ELEMENTWISE)
+                         + reduction(p, kind, rows_, cols, dtype, [], [torch_row_width(cols, dtype)], [4]))
             u = item["unfused"]
             rows.append(pair_row(f"{kind} {rows_}x{cols} {dtype} residual", f["time_us"] * 1e-6,
                                  (u["add_us"] + u["norm_us"]) * 1e-6, fused_p, unfused_p))
