@@ -9,7 +9,7 @@ struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
         abstract: "Measure a device with the microbenchmark suite and write a calibrated machine model.",
-        subcommands: [Run.self, Import.self, Kernels.self],
+        subcommands: [Run.self, Import.self, Refit.self, Kernels.self],
         defaultSubcommand: Run.self
     )
 
@@ -154,6 +154,63 @@ struct CalibrateCommand: ParsableCommand {
             }
             if report.run.status == .failed {
                 printError("error: run \(report.run.id) failed: \(report.run.failureReason ?? "unknown reason")")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+extension CalibrateCommand {
+    struct Refit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a stored suite run (<run-id>.json) again under today's rules, without the device.",
+            discussion: "Writes <run-id>-refit.yaml and .json beside the other results; the store is not touched. The fields it prints are today's fits of the stored samples.")
+        @OptionGroup var machines: MachineOptions
+        @Argument(help: "A <run-id>.json written by `kernelcast calibrate`.") var file: String
+        @Option(help: "The spec machine (default: the file's `machine`).") var machine: String?
+        @Option(help: "table or json") var format: OutputFormat = .table
+        @Option(name: .customLong("output-dir"), help: "Folder for results (a subfolder per machine).") var outputDirectory = "calibration/results"
+
+        func run() throws {
+            let text = try readFile(file)
+            let stated: String
+            do {
+                stated = try machine ?? YAMLDocument(json: text, file: file).root.mapping().required("machine") { v throws(FormatError) in try v.nonEmptyString() }
+            } catch let error as FormatError {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+            let spec = try machines.machine(stated)
+            let report: CalibrationRefit.Report
+            do {
+                report = try CalibrationRefit.refit(text, file: file, spec: spec)
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+            let written = try CalibrationRefit.write(report, directory: outputDirectory)
+            switch format {
+            case .json:
+                print(report.json.rendered())
+            case .table:
+                var table = [["FIELD", "SPEC", "REFITTED", "RATIO", "FROM"]]
+                for fit in report.fits {
+                    let spec = MachineFields.current(fit.path, in: spec)
+                    let ratio = spec.map { $0.base > 0 ? "x" + formatSignificant(fit.value.base / $0.base, digits: 3) : "" } ?? ""
+                    table.append([fit.path, spec?.text ?? "-", fit.value.text, ratio, fit.benchmark])
+                }
+                print("run \(report.runID): \(report.failures.isEmpty ? "ok" : "failed"), \(report.fits.count) field(s) refitted from \(report.sourceRun)")
+                print("")
+                print(renderTable(table, rightAligned: [1, 2, 3]))
+                for outcome in report.outcomes {
+                    for note in outcome.notes { print("\(outcome.id.rawValue): \(note)") }
+                }
+                print("")
+                if let machineFile = written.machineFile { print("wrote \(machineFile)") }
+                print("wrote \(written.resultsFile)")
+            }
+            if !report.failures.isEmpty {
+                printError("error: refit of \(report.sourceRun) failed: \(report.failures.joined(separator: "; "))")
                 throw ExitCode(1)
             }
         }

@@ -121,4 +121,29 @@ import Testing
         #expect(report.fits.contains { $0.path == "launch_overhead" } == fitted)
         #expect(outcome.notes.contains { $0.hasPrefix("launch_overhead not fitted: \(vendor) GPUs run kernels through their own API") } == !fitted)
     }
+
+    /// A stored run fitted again under the same rules gives the same fields: the fits read only what the results
+    /// file keeps (samples, work, parameters, the device's memory facts).
+    @Test func aStoredRunRefitsToTheSameFields() throws {
+        let machine = try MachineFile.parse(Self.spec, file: "synthetic-gpu.yaml")
+        let report = try CalibrationRunner(store: Store.inMemory(), openDevice: { _ in Self.device() })
+            .run(CalibrationRequest(device: "fake:gpu", machine: machine, quick: true))
+        let refit = try CalibrationRefit.refit(report.json.rendered(), file: "run.json", spec: machine)
+        #expect(refit.failures.isEmpty)
+        #expect(refit.runID == report.run.id + "-refit")
+        #expect(refit.fits.map(\.path) == report.fits.map(\.path))
+        for (a, b) in zip(refit.fits, report.fits) { #expect(abs(a.value.base / b.value.base - 1) < 1e-12, "\(a.path)") }
+        #expect(refit.calibrated.map { MachineFile.write($0) } == report.calibrated.map { MachineFile.write($0) }
+            .map { $0.replacingOccurrences(of: report.run.id, with: refit.runID) })
+    }
+
+    @Test func aFileThatIsNoRunIsOneLine() {
+        let machine = try! MachineFile.parse(Self.spec, file: "synthetic-gpu.yaml")
+        do {
+            _ = try CalibrationRefit.refit(#"{"kind": "kernelcast-calibration-import", "run": "x"}"#, file: "x.json", spec: machine)
+            Issue.record("an import file was refitted")
+        } catch {
+            #expect(error.description == #"x.json:1:2: error: kind: expected "kernelcast-calibration-run" (a <run-id>.json of `kernelcast calibrate`), got "kernelcast-calibration-import""#)
+        }
+    }
 }

@@ -13,7 +13,7 @@ import MachineModel
 struct CacheSweepBenchmark: Benchmark {
     let id = BenchmarkID.cacheSweep
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let settings = context.settings
         let width = settings.sweepVectorWidth
         let vectorBytes = 4 * width
@@ -23,8 +23,6 @@ struct CacheSweepBenchmark: Benchmark {
         let kernel = try context.kernel(KernelSources.sweep, local == 1 ? "sweep_contiguous_float\(width)" : "sweep_float\(width)")
         let buffer = try context.randomBuffer(settings.sweepFootprints.max()!)
         let sink = try context.onesBuffer(64)
-        var points: [(footprint: Int, bandwidth: Double)] = []
-
         for footprint in settings.sweepFootprints {
             let n = footprint / vectorBytes
             guard n >= 8 * local, n % 8 == 0 else { continue }
@@ -52,9 +50,11 @@ struct CacheSweepBenchmark: Benchmark {
             context.record(measurement)
             try SanityCheck.plausible(measurement.value, ceiling: PhysicalCeiling.onChipBandwidth, unit: "B/s", id: id,
                                       what: "read bandwidth at \(Bytes(footprint))")
-            points.append((footprint, measurement.value))
         }
+    }
 
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        let points = context.sized("footprint", parameter: "footprint_bytes").map { (footprint: $0.size, bandwidth: $0.measurement.value) }
         let knees = PlateauFinder.knees(
             footprints: points.map(\.footprint), values: points.map(\.bandwidth), rising: false,
             noise: PlateauFinder.noise(spreads: context.measurements.map(\.statistics.spread), values: points.map(\.bandwidth)))

@@ -19,23 +19,15 @@ struct ElementOpsBenchmark: Benchmark {
     /// The smallest cost a file may hold: an op whose time is lost in the renormalisation is reported at this.
     static let floorSlots = 0.1
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let settings = context.settings
         let halves = settings.arithmeticPrecisions.contains(.fp16)
         let options = halves ? "-DUSE_FP16" : ""
         let global = settings.arithmeticGlobal
         let sink = try context.device.allocate(byteCount: global * 4)
-        // Lane instructions per second: the fp32 FMA rate this run measured, else the machine's stated one.
-        let fp32 = context.earlierFit("compute.peak.vector.fp32")?.value.base
-            ?? context.spec.compute.peak(.vector, .fp32)?.value.base
-        guard let fp32 else {
-            throw CalibrationError(.benchmarkFailed(id.rawValue), "element-ops needs compute.peak.vector.fp32 (stated or measured by peak-arithmetic) to turn times into issue slots")
-        }
-        let lanesPerSecond = fp32 / 2
-
-        var perStep: [String: Double] = [:]
-        func measure(_ name: String) throws -> Double {
-            if let known = perStep[name] { return known }
+        var measured: Set<String> = []
+        for name in ["op_none"] + Self.kernels.filter({ $0.op != .cast || halves }).map(\.kernel) where !measured.contains(name) {
+            measured.insert(name)
             // log needs a positive argument: its renormalisation centres on 1 instead of 0.5 (x = log(x) / 4 + 1).
             let b: Float = name == "op_log" ? 1 : 0.5
             let kernel = try context.kernel(KernelSources.ops, name, options: options)
@@ -48,24 +40,38 @@ struct ElementOpsBenchmark: Benchmark {
             let iterations = try context.autoscale(start: 16, multiple: 4, limit: Int(UInt32.max / 2), launch)
             let seconds = try context.sample { try launch(iterations) }
             let steps = Double(global) * Double(iterations) * 4
-            let measurement = Measurement.time(
+            context.record(Measurement.time(
                 name, parameters: [("work_items", .int(global)), ("iterations", .int(iterations)), ("chains", .int(4)),
                                    ("steps_per_sample", .number(steps))],
-                seconds: seconds)
-            context.record(measurement)
-            perStep[name] = measurement.value / steps
-            return measurement.value / steps
+                seconds: seconds))
         }
+    }
 
-        let base = try measure("op_none")
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        // Lane instructions per second: the fp32 FMA rate this run measured, else the machine's stated one.
+        let fp32 = context.earlierFit("compute.peak.vector.fp32")?.value.base
+            ?? context.spec.compute.peak(.vector, .fp32)?.value.base
+        guard let fp32 else {
+            throw CalibrationError(.benchmarkFailed(id.rawValue), "element-ops needs compute.peak.vector.fp32 (stated or measured by peak-arithmetic) to turn times into issue slots")
+        }
+        let lanesPerSecond = fp32 / 2
+        var perStep: [String: Double] = [:]
+        for m in context.measurements {
+            guard let steps = m.parameters.first(where: { $0.0 == "steps_per_sample" }), case let .number(count) = steps.1, count > 0 else { continue }
+            perStep[m.name] = m.value / count
+        }
+        guard let base = perStep["op_none"] else {
+            throw CalibrationError(.benchmarkFailed(id.rawValue), "element-ops: the op_none measurement is missing")
+        }
         var findings = BenchmarkFindings(summary: "")
         var summary: [String] = []
         for (op, kernel) in Self.kernels {
-            if op == .cast && !halves {
-                findings.notes.append("cast: the device has no cl_khr_fp16; the model keeps its default")
+            guard let time = perStep[kernel] else {
+                findings.notes.append(op == .cast ? "cast: the device has no cl_khr_fp16; the model keeps its default"
+                                                  : "\(op.rawValue): not measured; the model keeps its default")
                 continue
             }
-            let slots = (try measure(kernel) - base) * lanesPerSecond
+            let slots = (time - base) * lanesPerSecond
             let cost = max(slots, Self.floorSlots)
             let basis = "(\(kernel) - op_none) per element x \(formatSignificant(lanesPerSecond)) fp32 lanes/s"
                 + (slots < Self.floorSlots ? "; below resolution, reported at \(Self.floorSlots)" : "")

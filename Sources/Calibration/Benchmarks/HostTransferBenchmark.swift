@@ -8,7 +8,7 @@ import MachineModel
 struct HostTransferBenchmark: Benchmark {
     let id = BenchmarkID.hostTransfer
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let bytes = context.settings.transferBytes
         let device = try context.device.allocate(byteCount: bytes)
         try context.device.fill(device, pattern: [0, 0, 0x80, 0x3F])
@@ -18,7 +18,6 @@ struct HostTransferBenchmark: Benchmark {
         pageable.initializeMemory(as: UInt8.self, repeating: 1)
         pinned.bytes.initializeMemory(as: UInt8.self, repeating: 1)
 
-        var results: [String: Measurement] = [:]
         for (memory, host) in [("pinned", pinned.bytes), ("pageable", pageable)] {
             for direction in ["h2d", "d2h"] {
                 let seconds = try context.sample {
@@ -33,14 +32,20 @@ struct HostTransferBenchmark: Benchmark {
                 context.record(measurement)
                 try SanityCheck.plausible(measurement.value, ceiling: PhysicalCeiling.hostLinkBandwidth * 10, unit: "B/s", id: id,
                                           what: "\(direction) bandwidth (\(memory))")
-                results[measurement.name] = measurement
             }
         }
-        let h2d = results["h2d.pinned"]!, d2h = results["d2h.pinned"]!
+    }
+
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        let results = Dictionary(context.measurements.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        guard let h2d = results["h2d.pinned"], let d2h = results["d2h.pinned"], let h2dPageable = results["h2d.pageable"],
+              let d2hPageable = results["d2h.pageable"] else {
+            throw CalibrationError(.benchmarkFailed(id.rawValue), "host-transfer: the pinned and pageable measurements are missing")
+        }
         var findings = BenchmarkFindings(summary: "to device \(h2d.text), to host \(d2h.text) (pinned); "
-            + "\(results["h2d.pageable"]!.text), \(results["d2h.pageable"]!.text) (pageable)")
+            + "\(h2dPageable.text), \(d2hPageable.text) (pageable)")
         let best = h2d.value >= d2h.value ? h2d : d2h
-        if context.info.hostUnifiedMemory {
+        if context.hostUnifiedMemory {
             findings.notes.append("the device shares memory with the host: these are memory copies, not a link; not fitted")
         } else if let link = context.spec.memory.first(where: { $0.kind == .link }) {
             let path = "memory.\(link.name).bandwidth"
@@ -48,7 +53,7 @@ struct HostTransferBenchmark: Benchmark {
             try SanityCheck.plausible(best.value, ceiling: PhysicalCeiling.hostLinkBandwidth, unit: "B/s", id: id, what: "\(best.name) bandwidth")
             findings.fits.append(FieldFit(
                 path: path, value: .bandwidth(BytesPerSecond(base: best.value)), benchmark: id.rawValue,
-                basis: "the faster pinned direction (\(best.name)), median of \(context.settings.samples) copies of \(Bytes(bytes))"))
+                basis: "the faster pinned direction (\(best.name)), median of \(best.samples.count) copies of \(Bytes(best.int("bytes") ?? 0))"))
         } else {
             findings.notes.append("\(context.spec.name) has no link level; not fitted")
         }

@@ -13,7 +13,7 @@ struct LaunchOverheadBenchmark: Benchmark {
     /// Vendors whose GPUs' kernels reach a swarm through a native API (CUDA, HIP) rather than OpenCL.
     static let nativeAPIVendors: Set<String> = ["NVIDIA", "AMD"]
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let settings = context.settings
         let kernel = try context.kernel(KernelSources.launch, "empty_kernel")
         let unused = try context.onesBuffer(64)
@@ -43,6 +43,15 @@ struct LaunchOverheadBenchmark: Benchmark {
         let b2bHost = Measurement.time("back_to_back.host", parameters: parameters + [("launches_per_batch", .int(count))], seconds: batchHost)
         let b2bDevice = Measurement.time("back_to_back.device", parameters: parameters + [("launches_per_batch", .int(count))], seconds: batchDevice)
         for measurement in [syncHost, syncQueued, b2bHost, b2bDevice] { context.record(measurement) }
+    }
+
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        let named = Dictionary(context.measurements.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        guard let syncHost = named["sync.host"], let syncQueued = named["sync.queued_to_end"], let b2bHost = named["back_to_back.host"],
+              let b2bDevice = named["back_to_back.device"] else {
+            throw CalibrationError(.benchmarkFailed(id.rawValue), "launch-overhead: the sync and back-to-back measurements are missing")
+        }
+        let count = b2bHost.int("launches_per_batch") ?? 0
         guard b2bHost.value > 0, b2bHost.value < 1 else {
             throw CalibrationError(.benchmarkFailed(id.rawValue), "launch-overhead: \(b2bHost.text) per launch is outside 0 to 1 s; the timing is broken")
         }
@@ -57,7 +66,7 @@ struct LaunchOverheadBenchmark: Benchmark {
         }
         findings.fits.append(FieldFit(
             path: "launch_overhead", value: .time(Seconds(base: b2bHost.value)), benchmark: id.rawValue,
-            basis: "median over \(settings.launchBatches) batches of \(count) back-to-back launches, host time per launch"))
+            basis: "median over \(b2bHost.samples.count) batches of \(count) back-to-back launches, host time per launch"))
         return findings
     }
 }

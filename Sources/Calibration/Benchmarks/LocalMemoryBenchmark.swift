@@ -9,7 +9,7 @@ import MachineModel
 struct LocalMemoryBenchmark: Benchmark {
     let id = BenchmarkID.localMemory
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let settings = context.settings
         let local = settings.localLocalSize
         let groups = settings.localGroups
@@ -35,12 +35,17 @@ struct LocalMemoryBenchmark: Benchmark {
         context.record(measurement)
         try SanityCheck.plausible(measurement.value, ceiling: PhysicalCeiling.onChipBandwidth, unit: "B/s", id: id,
                                   what: "local-memory read bandwidth")
+    }
 
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        guard let measurement = context.measurements.first(where: { $0.name == "read.float4" }) else {
+            throw CalibrationError(.benchmarkFailed(id.rawValue), "local-memory: the read.float4 measurement is missing")
+        }
         let units = Double(context.spec.compute.unitCount.value)
         let perUnit = measurement.value / units
         var findings = BenchmarkFindings(
             summary: "\(measurement.text) over the device, \(BytesPerSecond(base: perUnit)) per \(context.spec.compute.unitName)")
-        if !context.info.localMemoryIsDedicated {
+        if !context.localMemoryIsDedicated {
             findings.notes.append("local memory is emulated in global memory on this device; not fitted")
         } else if let scratchpad = context.spec.memory.first(where: { $0.kind == .scratchpad }) {
             let path = "memory.\(scratchpad.name).bandwidth"
@@ -48,7 +53,7 @@ struct LocalMemoryBenchmark: Benchmark {
             try SanityCheck.notAboveSpec(perInstance, path: path, in: context.spec, id: id, what: "local-memory bandwidth")
             findings.fits.append(FieldFit(
                 path: path, value: .bandwidth(BytesPerSecond(base: perInstance)), benchmark: id.rawValue,
-                basis: "median of \(settings.samples) samples" + (scratchpad.scope == .unit ? ", divided by \(Int(units)) units" : "")))
+                basis: "median of \(measurement.samples.count) samples" + (scratchpad.scope == .unit ? ", divided by \(Int(units)) units" : "")))
         } else {
             findings.notes.append("\(context.spec.name) has no scratchpad level (shared memory may be part of a cache level); not fitted")
         }

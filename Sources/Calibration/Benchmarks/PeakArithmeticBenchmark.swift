@@ -7,17 +7,14 @@ import MachineModel
 struct PeakArithmeticBenchmark: Benchmark {
     let id = BenchmarkID.peakArithmetic
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let settings = context.settings
-        var findings = BenchmarkFindings(summary: "")
-        var summary: [String] = []
         for precision in settings.arithmeticPrecisions {
             let options: String = switch precision {
             case .fp64: "-DREAL=double -DUSE_FP64"
             case .fp16: "-DREAL=half -DUSE_FP16"
             default: "-DREAL=float"
             }
-            var best: Measurement?
             for width in settings.arithmeticWidths {
                 let kernel = try context.kernel(KernelSources.fma, "fma_\(width)", options: options)
                 let global = settings.arithmeticGlobal
@@ -43,15 +40,27 @@ struct PeakArithmeticBenchmark: Benchmark {
                 } ?? 1e16
                 try SanityCheck.plausible(measurement.value, ceiling: ceiling, unit: "FLOP/s", id: id,
                                           what: "\(precision.rawValue) FMA rate (width \(width))")
-                if measurement.value > best?.value ?? 0 { best = measurement }
             }
-            guard let best else { continue }
-            let path = "compute.peak.vector.\(precision.rawValue)"
-            try SanityCheck.notAboveSpec(best.value, path: path, in: context.spec, id: id, what: "\(precision.rawValue) FMA rate")
-            summary.append("\(precision.rawValue) \(best.text)")
+        }
+    }
+
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        var findings = BenchmarkFindings(summary: "")
+        var summary: [String] = []
+        // Measurements are named `<precision>.width<N>`, the precisions in the order they ran.
+        var precisions: [String] = []
+        for m in context.measurements {
+            if let p = m.name.split(separator: ".").first.map(String.init), !precisions.contains(p) { precisions.append(p) }
+        }
+        for precision in precisions {
+            let widths = context.measurements.filter { $0.name.hasPrefix(precision + ".") }
+            guard let best = widths.max(by: { $0.value < $1.value }) else { continue }
+            let path = "compute.peak.vector.\(precision)"
+            try SanityCheck.notAboveSpec(best.value, path: path, in: context.spec, id: id, what: "\(precision) FMA rate")
+            summary.append("\(precision) \(best.text)")
             findings.fits.append(FieldFit(
                 path: path, value: .rate(OpsPerSecond(base: best.value)), benchmark: id.rawValue,
-                basis: "best median over vector widths \(settings.arithmeticWidths.map(String.init).joined(separator: ", ")): \(best.name)"))
+                basis: "best median over vector widths \(widths.compactMap { $0.int("vector_width") }.map(String.init).joined(separator: ", ")): \(best.name)"))
         }
         findings.summary = summary.joined(separator: ", ")
         return findings

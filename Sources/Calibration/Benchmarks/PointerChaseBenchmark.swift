@@ -17,7 +17,7 @@ import MachineModel
 struct PointerChaseBenchmark: Benchmark {
     let id = BenchmarkID.pointerChase
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let settings = context.settings
         let line = settings.chaseLineSize
         let wordsPerLine = line / 4
@@ -26,7 +26,6 @@ struct PointerChaseBenchmark: Benchmark {
         let buffer = try context.device.allocate(byteCount: largest)
         let position = try context.device.allocate(byteCount: 64)
         var words = [UInt32](repeating: 0, count: largest / 4)
-        var points: [(footprint: Int, latency: Double)] = []
 
         for footprint in settings.chaseFootprints {
             let lines = footprint / line
@@ -71,9 +70,11 @@ struct PointerChaseBenchmark: Benchmark {
                 throw CalibrationError(.benchmarkFailed(id.rawValue),
                     "pointer-chase: \(measurement.text) per hop at \(Bytes(footprint)) is outside 10 ps to 100 us; the timing is broken")
             }
-            points.append((footprint, measurement.value))
         }
+    }
 
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        let points = context.sized("footprint", parameter: "footprint_bytes").map { (footprint: $0.size, latency: $0.measurement.value) }
         var findings = BenchmarkFindings(summary: "")
         let knees = PlateauFinder.knees(
             footprints: points.map(\.footprint), values: points.map(\.latency), rising: true,

@@ -14,14 +14,13 @@ struct StreamBenchmark: Benchmark {
         var arraysMoved: Int { switch self { case .read, .write: 1; case .copy: 2; case .triad: 3 } }
     }
 
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings {
+    func measure(_ context: BenchmarkContext) throws {
         let settings = context.settings
         let bytes = settings.streamBytes
         let a = try context.randomBuffer(bytes)
         let b = try context.randomBuffer(bytes)
         let c = try context.randomBuffer(bytes)
         let sink = try context.onesBuffer(64)
-        var best: [Operation: Measurement] = [:]
 
         for operation in Operation.allCases {
             for width in settings.streamWidths {
@@ -52,10 +51,16 @@ struct StreamBenchmark: Benchmark {
                 context.record(measurement)
                 try SanityCheck.plausible(measurement.value, ceiling: PhysicalCeiling.deviceMemoryBandwidth, unit: "B/s",
                                           id: id, what: "\(operation.rawValue) bandwidth (\(type))")
-                if measurement.value > best[operation]?.value ?? 0 { best[operation] = measurement }
             }
         }
+    }
 
+    func fit(_ context: FitInput) throws -> BenchmarkFindings {
+        var best: [Operation: Measurement] = [:]
+        for measurement in context.measurements {
+            guard let operation = measurement.name.split(separator: ".").first.flatMap({ Operation(rawValue: String($0)) }) else { continue }
+            if measurement.value > best[operation]?.value ?? 0 { best[operation] = measurement }
+        }
         guard let top = best.values.max(by: { $0.value < $1.value }) else {
             throw CalibrationError(.benchmarkFailed(id.rawValue), "stream: no kernel ran")
         }
@@ -67,7 +72,7 @@ struct StreamBenchmark: Benchmark {
             try SanityCheck.notAboveSpec(top.value, path: path, in: context.spec, id: id, what: "\(top.name) bandwidth")
             findings.fits.append(FieldFit(
                 path: path, value: .bandwidth(BytesPerSecond(base: top.value)), benchmark: id.rawValue,
-                basis: "best median of read, write, copy and triad over vector widths: \(top.name), \(Bytes(bytes)) arrays"))
+                basis: "best median of read, write, copy and triad over vector widths: \(top.name), \(Bytes(top.int("array_bytes") ?? 0)) arrays"))
         }
         return findings
     }

@@ -115,9 +115,9 @@ public struct CalibrationRunner {
             settings: settings, outcomes: outcomes, fits: fits)
     }
 
-    /// Runs one benchmark; any error becomes a failed outcome whose message names the benchmark.
-    static func runOne(_ id: BenchmarkID, _ context: BenchmarkContext) -> BenchmarkOutcome {
-        let benchmark: any Benchmark = switch id {
+    /// The benchmark behind an id.
+    static func benchmark(_ id: BenchmarkID) -> any Benchmark {
+        switch id {
         case .launchOverhead: LaunchOverheadBenchmark()
         case .stream: StreamBenchmark()
         case .cacheSweep: CacheSweepBenchmark()
@@ -127,11 +127,19 @@ public struct CalibrationRunner {
         case .hostTransfer: HostTransferBenchmark()
         case .elementOps: ElementOpsBenchmark()
         }
+    }
+
+    /// Runs one benchmark; any error becomes a failed outcome whose message names the benchmark.
+    static func runOne(_ id: BenchmarkID, _ context: BenchmarkContext) -> BenchmarkOutcome {
+        let benchmark = benchmark(id)
         context.measurements = []
         let start = monotonicSeconds()
         var outcome = BenchmarkOutcome(id: id, status: .ok, message: "", measurements: [], fits: [], notes: [], duration: .zero)
         do {
-            let findings = try benchmark.run(context)
+            try benchmark.measure(context)
+            let findings = try benchmark.fit(FitInput(
+                spec: context.spec, measurements: context.measurements, earlier: context.earlier,
+                hostUnifiedMemory: context.info.hostUnifiedMemory, localMemoryIsDedicated: context.info.localMemoryIsDedicated))
             outcome.message = findings.summary
             outcome.fits = findings.fits
             outcome.notes = findings.notes

@@ -6,7 +6,33 @@ import MachineModel
 /// clock allows) throws `CalibrationError(.benchmarkFailed(id))` with a message that names the benchmark.
 protocol Benchmark {
     var id: BenchmarkID { get }
-    func run(_ context: BenchmarkContext) throws -> BenchmarkFindings
+    /// Runs the kernels and records the measurements in the context.
+    func measure(_ context: BenchmarkContext) throws
+    /// Proposes machine fields from the measurements, the spec machine and earlier benchmarks' fits alone, never the
+    /// device, so that a stored run can be fitted again under today's rules (`kernelcast calibrate refit`).
+    func fit(_ input: FitInput) throws -> BenchmarkFindings
+}
+
+/// What a benchmark's fit reads: the device facts a fit needs travel with a stored run's device record.
+struct FitInput {
+    var spec: Machine
+    var measurements: [Measurement]
+    var earlier: [BenchmarkOutcome]
+    var hostUnifiedMemory: Bool
+    var localMemoryIsDedicated: Bool
+
+    /// The fitted value an earlier benchmark proposed for a path.
+    func earlierFit(_ path: String) -> FieldFit? {
+        earlier.filter { $0.status == .ok }.flatMap(\.fits).last { $0.path == path }
+    }
+
+    /// The measurements named `<prefix>.<size>` (`footprint.32768`) with their sizes, in the order measured.
+    func sized(_ prefix: String, parameter: String) -> [(size: Int, measurement: Measurement)] {
+        measurements.compactMap { m in
+            guard m.name.hasPrefix(prefix + "."), let size = m.int(parameter) else { return nil }
+            return (size, m)
+        }
+    }
 }
 
 /// What a benchmark concluded from its measurements.
@@ -19,7 +45,7 @@ struct BenchmarkFindings {
 
 /// The result of one benchmark in a run: its measurements, what it proposes for the machine, or why it failed.
 public struct BenchmarkOutcome: Sendable {
-    public enum Status: String, Sendable { case ok, failed }
+    public enum Status: String, CaseIterable, Sendable { case ok, failed }
 
     public var id: BenchmarkID
     public var status: Status
@@ -141,11 +167,6 @@ final class BenchmarkContext {
     static let noisySpread = 0.25
 
     func record(_ measurement: Measurement) { measurements.append(measurement) }
-
-    /// The fitted value an earlier benchmark proposed for a path.
-    func earlierFit(_ path: String) -> FieldFit? {
-        earlier.filter { $0.status == .ok }.flatMap(\.fits).last { $0.path == path }
-    }
 
     static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
 }

@@ -29,6 +29,12 @@ public struct Measurement: Sendable {
         return Measurement(name: name, parameters: parameters, samples: seconds, work: 1, unit: "s", value: stats.median, statistics: stats)
     }
 
+    /// An integer parameter (`footprint_bytes`), as measured or as read back from a stored run.
+    public func int(_ key: String) -> Int? {
+        guard case let .number(value)? = parameters.first(where: { $0.0 == key })?.1, value == value.rounded() else { return nil }
+        return Int(value)
+    }
+
     /// The figure as people read it: "3.01 TB/s", "148 ns".
     public var text: String { formatFigure(value, unit: unit) }
 
