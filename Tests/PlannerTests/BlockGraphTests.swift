@@ -149,6 +149,8 @@ import Workloads
          "t.json:1:18: error: traceEvents[0].ts: missing required field"),
         ("correlation past Int", #"{"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 0, "args": {"correlation": 1e300}}]}"#,
          "t.json:1:93: error: traceEvents[0].args.correlation: expected a whole number, got \"1e300\""),
+        ("a grid past Int", #"{"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 0, "args": {"grid": [4611686018427387904, 4, 1], "block": [128, 1, 1]}}]}"#,
+         "t.json:1:86: error: traceEvents[0].args.grid: expected dimensions whose product is a count, got one past 9223372036854775807"),
     ]
 
     @Test(arguments: malformed)

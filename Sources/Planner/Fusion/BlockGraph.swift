@@ -200,7 +200,7 @@ public struct BlockGraph: Sendable {
     /// compiler's facts; CUDA's rules.
     static func asRun(_ work: Work, _ launch: Launch) -> CandidateSpace.Body? {
         let facts = CompilerFacts(toolchain: .cuda, registersPerThread: launch.registersPerThread, sharedBytes: launch.sharedBytes)
-        let warps = max(1, launch.threadsPerBlock / 32)
+        let warps = max(1, launch.threadsPerBlock / 32)  // a CUDA profiler trace: warps of 32 threads
         switch work {
         case let .gemm(p):
             guard let tile = LibraryGemmTile(kernel: launch.kernel) else { return .gemm(p, BlockFile.libraryGemm, CompilerFacts(toolchain: .cuda)) }

@@ -107,7 +107,15 @@ public enum ProfilerTrace {
     static func launch(_ kernel: String, _ args: MappingReader?) throws(FormatError) -> BlockGraph.Launch? {
         guard let args else { return nil }
         func extent(_ key: String) throws(FormatError) -> Int? {
-            try args.optional(key) { v throws(FormatError) in try v.list { x throws(FormatError) in try x.nonNegativeInt() }.reduce(1, *) }
+            try args.optional(key) { v throws(FormatError) in
+                var product = 1
+                for x in try v.list({ x throws(FormatError) in try x.nonNegativeInt() }) {
+                    let (next, overflow) = product.multipliedReportingOverflow(by: x)
+                    guard !overflow else { throw v.error("expected dimensions whose product is a count, got one past \(Int.max)") }
+                    product = next
+                }
+                return product
+            }
         }
         guard let blocks = try extent("grid"), let threads = try extent("block"), blocks > 0, threads > 0 else { return nil }
         return BlockGraph.Launch(kernel: kernel, blocks: blocks, threadsPerBlock: threads,
