@@ -98,20 +98,19 @@ extension CostModel {
             if path == .vector { operandRegisters = 2 * (bm * bn / t).squareRoot() }
         }
         let accumulator = bm * bn / Double(consumerWarps * f.warpWidth)
-        // Consumers that issue no loads hold little besides the accumulator; the block's registers per thread are
-        // the average over consumers and the producer.
-        var mainLoop = (path == .wgmma && !producer ? q.wgmmaRegistersPerAccumulator * accumulator : accumulator)
+        // Consumers that issue no loads hold little besides the accumulator.
+        let mainLoop = (path == .wgmma && !producer ? q.wgmmaRegistersPerAccumulator * accumulator : accumulator)
             + operandRegisters + q.baseRegisters
         // The epilogue holds each tensor operand's tile (a residual), loaded packed in its own type, beside the
         // accumulator, plus a few temporaries; the main loop's operand registers are dead by then.
         let tensorOperands = Double(ElementOp.tensorOperands(p.epilogue))
-        var epilogueRegisters = accumulator * (1 + tensorOperands * e / 4) + q.baseRegisters
+        let epilogueRegisters = accumulator * (1 + tensorOperands * e / 4) + q.baseRegisters
             + (p.epilogue.isEmpty ? 0 : 4)
-        if producer {
-            mainLoop = (mainLoop * Double(consumerWarps) + q.producerRegisters * 4) / Double(s.warps)
-            epilogueRegisters = (epilogueRegisters * Double(consumerWarps) + q.producerRegisters * 4) / Double(s.warps)
+        // With a producer, a block's registers per thread average the consumers' need and the producer's.
+        func perThread(_ need: Double) -> Double {
+            producer ? (need * Double(consumerWarps) + q.producerRegisters * 4) / Double(s.warps) : need
         }
-        let wanted = max(mainLoop, epilogueRegisters)
+        let wanted = max(perThread(mainLoop), perThread(epilogueRegisters))
         let (registers, spilled) = self.registers(estimate: wanted, threads: threads, facts: s.compiler)
 
         let occupancy = f.occupancy(threadsPerBlock: threads, registersPerThread: registers, sharedBytes: shared)
