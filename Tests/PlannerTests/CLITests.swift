@@ -184,6 +184,33 @@ func runKernelCast(_ arguments: [String], in directory: URL = repositoryRoot) th
     }
 }
 
+/// A stored run fitted again under today's rules, without the device.
+@Suite struct CalibrateRefitCommandTests {
+    /// The H200's run of 2026-12-04, exactly as printed: today's rules no longer fit the OpenCL launch figure on an
+    /// NVIDIA GPU, and take the L2 from spread footprints. The written machine file is the committed one.
+    @Test func theH200RunRefitsExactly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-refit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try runKernelCast(["calibrate", "refit", "calibration/results/h200-sxm/cal-h200-sxm-20261204-190552.json",
+                                        "--output-dir", folder.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/PlannerTests/Fixtures/h200-refit.txt"), encoding: .utf8)
+        #expect(result.stdout == expected.replacingOccurrences(of: "OUTPUT", with: folder.path))
+        let written = try String(contentsOfFile: folder.appendingPathComponent("h200-sxm/cal-h200-sxm-20261204-190552-refit.yaml").path, encoding: .utf8)
+        let committed = try String(contentsOf: repositoryRoot.appendingPathComponent("calibration/results/h200-sxm/cal-h200-sxm-20261204-190552-refit.yaml"), encoding: .utf8)
+        #expect(written == committed)
+    }
+
+    @Test func aFileThatIsNoRunIsOneLine() throws {
+        let result = try runKernelCast(["calibrate", "refit", "calibration/measurements/h200-sxm/calibration/tensor_rates.json",
+                                        "--machine", "h200-sxm", "--output-dir", "/nonexistent"])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("calibration/measurements/h200-sxm/calibration/tensor_rates.json:"))
+        #expect(result.stderr.hasSuffix("error: kind: expected \"kernelcast-calibration-run\" (a <run-id>.json of `kernelcast calibrate`), got \"kernelcast-calibration-import\"\n"))
+    }
+}
+
 /// The OpenCL sources live once, compiled in; `calibrate kernels` writes them out for people and other tools.
 @Suite struct CalibrateKernelsCommandTests {
     @Test func writesEveryKernelAsAFile() throws {
