@@ -151,6 +151,8 @@ import Workloads
          "t.json:1:93: error: traceEvents[0].args.correlation: expected a whole number, got \"1e300\""),
         ("a grid past Int", #"{"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 0, "args": {"grid": [4611686018427387904, 4, 1], "block": [128, 1, 1]}}]}"#,
          "t.json:1:86: error: traceEvents[0].args.grid: expected dimensions whose product is a count, got one past 9223372036854775807"),
+        ("a shape past Int", #"{"traceEvents": [{"ph": "X", "cat": "cpu_op", "name": "aten::add", "ts": 0, "dur": 9, "args": {"External id": 1, "Input Dims": [[4611686018427387904, 4]]}}, {"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 1, "args": {"External id": 1}}]}"#,
+         "t.json:1:129: error: traceEvents[0].args.Input Dims[0]: expected a shape whose elements are a count, got [4611686018427387904, 4]"),
     ]
 
     @Test(arguments: malformed)

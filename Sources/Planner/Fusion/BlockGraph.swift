@@ -208,9 +208,9 @@ public struct BlockGraph: Sendable {
             let stageBytes = (tile.m + tile.n) * tile.k * p.dtype.bytes
             let stages = tile.stages ?? max(2, (launch.sharedBytes ?? 0) / max(1, stageBytes))
             // Fewer blocks than output tiles: each block loops over tiles (a persistent, warp-specialised kernel).
-            let tiles = (p.m + tile.m - 1) / tile.m * ((p.n + tile.n - 1) / tile.n) * p.batch
+            let tiles = (Double(p.m) / Double(tile.m)).rounded(.up) * (Double(p.n) / Double(tile.n)).rounded(.up) * Double(p.batch)
             let axes = GemmAxes(blockM: [tile.m], blockN: [tile.n], blockK: [tile.k], warps: [warps], stages: [stages],
-                                groupM: [8], persistent: [launch.blocks < tiles])
+                                groupM: [8], persistent: [Double(launch.blocks) < tiles])
             return .gemm(p, axes, facts)
         case let .elementwise(p):
             let perBlock = (p.elements + launch.blocks - 1) / max(1, launch.blocks)

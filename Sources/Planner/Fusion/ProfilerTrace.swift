@@ -108,11 +108,8 @@ public enum ProfilerTrace {
         guard let args else { return nil }
         func extent(_ key: String) throws(FormatError) -> Int? {
             try args.optional(key) { v throws(FormatError) in
-                var product = 1
-                for x in try v.list({ x throws(FormatError) in try x.nonNegativeInt() }) {
-                    let (next, overflow) = product.multipliedReportingOverflow(by: x)
-                    guard !overflow else { throw v.error("expected dimensions whose product is a count, got one past \(Int.max)") }
-                    product = next
+                guard let product = elements(try v.list({ x throws(FormatError) in try x.nonNegativeInt() })) else {
+                    throw v.error("expected dimensions whose product is a count, got one past \(Int.max)")
                 }
                 return product
             }
@@ -127,9 +124,22 @@ public enum ProfilerTrace {
         guard let args else { return [] }
         return try args.optional("Input Dims") { v throws(FormatError) in
             try v.list { d throws(FormatError) in
-                d.isMapping ? [] : ((try? d.list { x throws(FormatError) in try x.nonNegativeInt() }) ?? [])
+                let shape = d.isMapping ? [] : ((try? d.list { x throws(FormatError) in try x.nonNegativeInt() }) ?? [])
+                guard elements(shape) != nil else { throw d.error("expected a shape whose elements are a count, got \(shape)") }
+                return shape
             }
         } ?? []
+    }
+
+    /// The elements of a shape, or nil past Int.
+    static func elements(_ shape: [Int]) -> Int? {
+        var product = 1
+        for x in shape {
+            let (next, overflow) = product.multipliedReportingOverflow(by: x)
+            if overflow { return nil }
+            product = next
+        }
+        return product
     }
 
     static func strings(_ args: MappingReader?, _ key: String) throws(FormatError) -> [String] {
@@ -156,7 +166,7 @@ public enum ProfilerTrace {
         let types = try strings(args, "Input type")
         let concrete = try strings(args, "Concrete Inputs")
         let dtype = types.lazy.compactMap(elementType).first
-        func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+        func count(_ shape: [Int]) -> Int { elements(shape) ?? 0 }  // every recorded shape was checked by dims()
         func unmodelled(_ why: String) -> BlockGraph.Work { .unmodelled(reason: "\(name): \(why)") }
         guard let dtype else { return unmodelled("no floating-point input recorded (record_shapes=True?)") }
         let op = name.hasPrefix("aten::") ? String(name.dropFirst(6)) : name
