@@ -42,6 +42,7 @@ func seeds(_ folder: String, _ extensions: [String] = ["yaml"], only names: [Str
 
 /// The shipped H100: candidates, refinements and imports are read against it.
 let h100: Machine = try! MachineFile.load(path: repositoryRoot + "/machines/h100-sxm.yaml")
+let h200: Machine = try! MachineFile.load(path: repositoryRoot + "/machines/h200-sxm.yaml")
 
 /// A small GEMM and elementwise space every machine that validates must predict without crashing.
 let probeCandidates: [Workloads.Candidate] = {
@@ -106,6 +107,10 @@ let formats: [Format] = [
                + seeds("calibration/measurements/h200-sxm/calibration", ["json"], only: ["tensor_rates.json"])
                + seeds("calibration/measurements/h200-sxm/fusion", ["json"], only: ["op_costs_import.json"])) { path, _ in
         _ = try CalibrationImport.load(path: path).fits(for: h100)
+    },
+    Format(name: "calibration-run", fileExtension: "json",
+           seeds: seeds("calibration/results/h200-sxm", ["json"], only: ["cal-h200-sxm-20261204-190552.json"])) { path, _ in
+        _ = try CalibrationRefit.refit(TextFile.read(path), file: path, spec: h200)
     },
     // The seed's own path is the file named to the parser, so `file: race.cl` resolves beside the committed YAML.
     Format(name: "source-candidate", fileExtension: "yaml", seeds: seeds("Tests/VerifierTests/Cheaters")) { path, seed in

@@ -104,7 +104,7 @@ public enum MachineFields {
             return .time
         case 2 where parts[0] == "element_ops":
             guard ElementOp(named: parts[1]) != nil else {
-                throw CalibrationError(.unknownField, "unknown op \"\(parts[1])\" under element_ops; expected one of \(ElementOp.named.map(\.rawValue).joined(separator: ", "))")
+                throw CalibrationError(.unknownField, "unknown op \(quoted(parts[1])) under element_ops; expected one of \(ElementOp.named.map(\.rawValue).joined(separator: ", "))")
             }
             return .slots
         case 2 where parts[0] == "compute":
@@ -118,30 +118,30 @@ public enum MachineFields {
             guard machine.level(parts[1]) != nil else {
                 throw CalibrationError(
                     .unknownField,
-                    "no memory level named \"\(parts[1])\" in \(machine.name) (levels: \(machine.memory.map(\.name).joined(separator: ", ")))")
+                    "no memory level named \(quoted(parts[1])) in \(machine.name) (levels: \(machine.memory.map(\.name).joined(separator: ", ")))")
             }
             switch parts[2] {
             case "size", "line_size": return .size
             case "bandwidth": return .bandwidth
             case "latency": return .time
             default:
-                throw CalibrationError(.unknownField, "a memory level has size, bandwidth, latency and line_size, not \"\(parts[2])\"")
+                throw CalibrationError(.unknownField, "a memory level has size, bandwidth, latency and line_size, not \(quoted(parts[2]))")
             }
         case 4 where parts[0] == "compute" && parts[1] == "peak":
             guard ExecutionUnit(rawValue: parts[2]) != nil else {
-                throw CalibrationError(.unknownField, "peak rates are under compute.peak.vector or compute.peak.matrix, not \"\(parts[2])\"")
+                throw CalibrationError(.unknownField, "peak rates are under compute.peak.vector or compute.peak.matrix, not \(quoted(parts[2]))")
             }
             guard Precision(rawValue: parts[3]) != nil else {
                 throw CalibrationError(
                     .unknownField,
-                    "unknown precision \"\(parts[3])\"; expected one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "unknown precision \(quoted(parts[3])); expected one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return .rate
         default: break
         }
         throw CalibrationError(
                     .unknownField,
-            "\"\(path)\" is not a field a measurement can set; expected compute.peak.UNIT.PRECISION, compute.base_clock, compute.boost_clock, compute.special_function_rate, memory.LEVEL.size|bandwidth|latency|line_size, element_ops.OP or launch_overhead")
+            "\(quoted(path)) is not a field a measurement can set; expected compute.peak.UNIT.PRECISION, compute.base_clock, compute.boost_clock, compute.special_function_rate, memory.LEVEL.size|bandwidth|latency|line_size, element_ops.OP or launch_overhead")
     }
 
     /// The number a machine states for a path, if it states one.

@@ -29,8 +29,7 @@ public struct CalibrationImport: Sendable {
 
     /// A value from the file as an error quotes it: on one line, cut past 100 characters (a list may hold thousands).
     static func shown(_ value: Any?) -> String {
-        let text = value.map { String(describing: $0) }?.replacingOccurrences(of: "\n", with: " ") ?? "nothing"
-        return text.count <= 100 ? text : "\(text.prefix(100))... (\(text.count) characters)"
+        value.map { escapedForError(String(describing: $0)) } ?? "nothing"
     }
 
     /// Reads and checks the file's shape; field paths and units are checked against a machine by `fits(for:)`.

@@ -95,10 +95,18 @@ public enum CalibrationRefit {
         let samples = try m.required("samples_s") { v throws(FormatError) in try v.list { x throws(FormatError) in try x.double() } }
         let work = try m.required("work") { v throws(FormatError) in try v.double() }
         let unit = try m.required("unit") { v throws(FormatError) in try v.nonEmptyString() }
-        guard !samples.isEmpty else { throw v.error("a measurement needs its samples (samples_s)") }
-        return unit == "s" && work == 1
+        // What the suite itself would never have stored: its benchmarks check every figure before they keep it.
+        guard !samples.isEmpty, samples.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw v.error("expected samples_s: a list of times of at least 0 s")
+        }
+        guard work.isFinite, work > 0 else { throw v.error("expected work above 0, got \(work)") }
+        let measurement = unit == "s" && work == 1
             ? Measurement.time(name, parameters: parameters, seconds: samples)
             : Measurement.rate(name, parameters: parameters, seconds: samples, work: work, unit: unit)
+        guard measurement.value.isFinite, measurement.value > 0 else {
+            throw v.error("\(name): its samples give no finite figure above 0 (median \(measurement.statistics.median) s)")
+        }
+        return measurement
     }
 
     /// A parameter as the suite wrote it: a number, a flag, a string or null.

@@ -26,12 +26,13 @@ struct FitInput {
         earlier.filter { $0.status == .ok }.flatMap(\.fits).last { $0.path == path }
     }
 
-    /// The measurements named `<prefix>.<size>` (`footprint.32768`) with their sizes, in the order measured.
+    /// The measurements named `<prefix>.<size>` (`footprint.32768`) with their sizes above 0, smallest first (the
+    /// suite measures them in that order; a stored file is read the same way whatever its order).
     func sized(_ prefix: String, parameter: String) -> [(size: Int, measurement: Measurement)] {
-        measurements.compactMap { m in
-            guard m.name.hasPrefix(prefix + "."), let size = m.int(parameter) else { return nil }
+        measurements.compactMap { m -> (size: Int, measurement: Measurement)? in
+            guard m.name.hasPrefix(prefix + "."), let size = m.int(parameter), size > 0 else { return nil }
             return (size, m)
-        }
+        }.sorted { $0.size < $1.size }
     }
 }
 

@@ -31,8 +31,8 @@ public struct Measurement: Sendable {
 
     /// An integer parameter (`footprint_bytes`), as measured or as read back from a stored run.
     public func int(_ key: String) -> Int? {
-        guard case let .number(value)? = parameters.first(where: { $0.0 == key })?.1, value == value.rounded() else { return nil }
-        return Int(value)
+        guard case let .number(value)? = parameters.first(where: { $0.0 == key })?.1 else { return nil }
+        return Int(exactly: value)
     }
 
     /// The figure as people read it: "3.01 TB/s", "148 ns".

@@ -22,17 +22,20 @@ public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public init(_ location: FileLocation, field: String, _ message: String) {
         self.location = location
-        self.field = Self.shortened(field)
+        self.field = Self.shortened(field, limit: Self.longestField)
         self.message = Self.shortened(message)
     }
 
     /// The longest field or message kept whole: an error is one line, and a 100 KB value it quotes is cut.
     public static let longest = 600
 
-    /// `text` cut to `longest` characters with the cut said, control characters and line breaks shown escaped.
-    static func shortened(_ text: String) -> String {
-        let (shown, cut) = escapedPrefix(text, limit: longest)
-        return cut ? shown + "... (\(text.count - longest) more characters)" : shown
+    /// The longest field path kept whole: a path is short, and what follows it must still fit one line.
+    public static let longestField = 160
+
+    /// `text` cut to `limit` characters with the cut said, control characters and line breaks shown escaped.
+    static func shortened(_ text: String, limit: Int = longest) -> String {
+        let (shown, cut) = escapedPrefix(text, limit: limit)
+        return cut ? shown + "... (\(text.count - limit) more characters)" : shown
     }
 
     /// `field: message`, or the message alone for an error of the document itself.

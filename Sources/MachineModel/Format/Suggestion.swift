@@ -30,6 +30,13 @@ public func quoted(_ text: String, limit: Int = 100) -> String {
     return cut ? "\"\(shown)...\" (\(text.count) characters)" : "\"\(shown)\""
 }
 
+/// `text` as an error message shows it unquoted: cut past `limit` characters with the length said, line breaks and
+/// control characters escaped.
+public func escapedForError(_ text: String, limit: Int = 100) -> String {
+    let (shown, cut) = escapedPrefix(text, limit: limit)
+    return cut ? "\(shown)... (\(text.count) characters)" : shown
+}
+
 /// The first `limit` characters of `text`, control characters and line breaks escaped, and whether more followed.
 func escapedPrefix(_ text: String, limit: Int) -> (shown: String, cut: Bool) {
     var out = ""
