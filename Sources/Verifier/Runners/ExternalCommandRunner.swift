@@ -98,7 +98,12 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        var environment = ProcessInfo.processInfo.environment.merging(self.environment ?? [:]) { _, new in new }
+        // kernelcast's own child: a crash there is the candidate's verdict. Swift's crash backtracer would only add
+        // noise, and it can outlive the child holding its pipes, which Foundation's Process waits on before it calls
+        // the child finished (a CI run's isolated crash hung 10 minutes on a backtracer that never ended).
+        if isolating { environment["SWIFT_BACKTRACE"] = "enable=no" }
+        process.environment = environment
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
