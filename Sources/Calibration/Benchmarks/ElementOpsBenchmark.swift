@@ -57,8 +57,8 @@ struct ElementOpsBenchmark: Benchmark {
         let lanesPerSecond = fp32 / 2
         var perStep: [String: Double] = [:]
         for m in context.measurements {
-            guard let steps = m.parameters.first(where: { $0.0 == "steps_per_sample" }), case let .number(count) = steps.1, count > 0 else { continue }
-            perStep[m.name] = m.value / count
+            guard let steps = m.number("steps_per_sample"), steps > 0 else { continue }
+            perStep[m.name] = m.value / steps
         }
         guard let base = perStep["op_none"] else {
             throw CalibrationError(.benchmarkFailed(id.rawValue), "element-ops: the op_none measurement is missing")

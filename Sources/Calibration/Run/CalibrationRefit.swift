@@ -59,15 +59,9 @@ public enum CalibrationRefit {
                     let findings = try CalibrationRunner.benchmark(id).fit(FitInput(
                         spec: spec, measurements: measurements, earlier: outcomes,
                         hostUnifiedMemory: unified, localMemoryIsDedicated: dedicated))
-                    outcome.message = findings.summary
-                    outcome.fits = findings.fits
-                    outcome.notes = findings.notes
-                } catch let error as CalibrationError {
-                    outcome.status = .failed
-                    outcome.message = error.message.hasPrefix(id.rawValue + ":") ? error.message : "\(id.rawValue): \(error.message)"
+                    outcome.take(findings)
                 } catch {
-                    outcome.status = .failed
-                    outcome.message = "\(id.rawValue): \(error)"
+                    outcome.fail(error)
                 }
             }
             outcomes.append(outcome)

@@ -140,18 +140,9 @@ public struct CalibrationRunner {
             let findings = try benchmark.fit(FitInput(
                 spec: context.spec, measurements: context.measurements, earlier: context.earlier,
                 hostUnifiedMemory: context.info.hostUnifiedMemory, localMemoryIsDedicated: context.info.localMemoryIsDedicated))
-            outcome.message = findings.summary
-            outcome.fits = findings.fits
-            outcome.notes = findings.notes
-        } catch let error as CalibrationError {
-            outcome.status = .failed
-            outcome.message = error.message.hasPrefix(id.rawValue + ":") ? error.message : "\(id.rawValue): \(error.message)"
-        } catch let error as DeviceError {
-            outcome.status = .failed
-            outcome.message = "\(id.rawValue): \(error.description)"
+            outcome.take(findings)
         } catch {
-            outcome.status = .failed
-            outcome.message = "\(id.rawValue): \(error)"
+            outcome.fail(error)
         }
         outcome.measurements = context.measurements
         outcome.duration = Seconds(base: monotonicSeconds() - start)

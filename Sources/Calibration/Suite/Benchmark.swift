@@ -72,6 +72,28 @@ public struct BenchmarkOutcome: Sendable {
     }
 }
 
+extension BenchmarkOutcome {
+    /// What the benchmark's fit concluded.
+    mutating func take(_ findings: BenchmarkFindings) {
+        message = findings.summary
+        fits = findings.fits
+        notes = findings.notes
+    }
+
+    /// A failure, its message naming the benchmark.
+    mutating func fail(_ error: any Error) {
+        status = .failed
+        switch error {
+        case let error as CalibrationError:
+            message = error.message.hasPrefix(id.rawValue + ":") ? error.message : "\(id.rawValue): \(error.message)"
+        case let error as DeviceError:
+            message = "\(id.rawValue): \(error.description)"
+        default:
+            message = "\(id.rawValue): \(error)"
+        }
+    }
+}
+
 /// What a benchmark runs with: the device, the settings, the spec machine, and the outcomes before it.
 final class BenchmarkContext {
     let device: any ComputeDevice

@@ -29,11 +29,14 @@ public struct Measurement: Sendable {
         return Measurement(name: name, parameters: parameters, samples: seconds, work: 1, unit: "s", value: stats.median, statistics: stats)
     }
 
-    /// An integer parameter (`footprint_bytes`), as measured or as read back from a stored run.
-    public func int(_ key: String) -> Int? {
+    /// A numeric parameter (`steps_per_sample`), as measured or as read back from a stored run.
+    public func number(_ key: String) -> Double? {
         guard case let .number(value)? = parameters.first(where: { $0.0 == key })?.1 else { return nil }
-        return Int(exactly: value)
+        return value
     }
+
+    /// An integer parameter (`footprint_bytes`).
+    public func int(_ key: String) -> Int? { number(key).flatMap { Int(exactly: $0) } }
 
     /// The figure as people read it: "3.01 TB/s", "148 ns".
     public var text: String { formatFigure(value, unit: unit) }
