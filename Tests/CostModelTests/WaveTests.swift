@@ -46,4 +46,23 @@ import Workloads
         #expect(one.bottleneck == .dram && four.bottleneck == .dram)
         #expect(one.time.base > four.time.base)
     }
+
+    @Test func welfordStatisticsCostAnUpdatePerElementAndAMergePerRow() {
+        // A layernorm over 4096 fp16 columns as PyTorch runs it: 128 threads, 512 columns at a time (4 per lane, 8
+        // chunks). Sums: 14 instructions per element and 8 per reduction, 32 x 14 + 16 = 464 per lane. Welford: 28 per
+        // element (rmsnorm's 10 and the update's 18) and the triples' merge, 32 x 28 + 16 + 164 = 1076.
+        let problem = ReductionProblem(op: .layernorm, rows: 8192, cols: 4096, dtype: .fp16)
+        let sums = h100.predict(reduction: problem, ReductionSchedule(rowsPerBlock: 1, blockWidth: 512, warps: 4))
+        let welford = h100.predict(reduction: problem, ReductionSchedule(rowsPerBlock: 1, blockWidth: 512, warps: 4, statistics: .welford))
+        #expect(abs(welford.resources.vector / sums.resources.vector - 1076.0 / 464) < 1e-12)
+        // The tail: two reductions of 290 cycles (four warps) and the lane's own instructions.
+        let clock = h100.figures.clock
+        #expect(abs(sums.resources.pipeline - (580 + 448) / clock) < 1e-15)
+        #expect(abs(welford.resources.pipeline - (580 + 1060) / clock) < 1e-15)
+        #expect(welford.time.base > sums.time.base)
+        // Rule: only a layernorm has a mean and variance to gather.
+        let rms = ReductionProblem(op: .rmsnorm, rows: 8192, cols: 4096, dtype: .fp16)
+        #expect(h100.predict(reduction: rms, ReductionSchedule(rowsPerBlock: 1, blockWidth: 512, warps: 4, statistics: .welford))
+            .infeasibility == .welfordNeedsLayernorm)
+    }
 }

@@ -89,6 +89,24 @@ import Workloads
         #expect(block.alternatives[1].kernels[0].space.count > 1)
     }
 
+    @Test func torchsLayerNormKernelRunsWelfordFourElementsAThread() throws {
+        let trace = """
+            {"traceEvents": [
+              {"ph": "X", "cat": "cpu_op", "name": "aten::native_layer_norm", "ts": 10, "dur": 50, "pid": 1, "tid": 7,
+               "args": {"External id": 2, "Input Dims": [[4, 2048, 4096], [], [4096], [4096], []],
+                        "Input type": ["c10::Half", "", "c10::Half", "c10::Half", "Scalar"]}},
+              {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 20, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 11}},
+              {"ph": "X", "cat": "kernel", "name": "void at::native::(anonymous namespace)::vectorized_layer_norm_kernel<c10::Half, float, false>(int, float, c10::Half const*, c10::Half const*, c10::Half const*, float*, float*, c10::Half*)",
+               "ts": 30, "dur": 60, "pid": 0, "tid": 9, "args": {"correlation": 11, "registers per thread": 30, "shared memory": 0, "grid": [8192, 1, 1], "block": [32, 4, 1]}}
+            ]}
+            """
+        let candidates = Array(try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space.candidates)
+        // One row a block of 128 threads, 4 elements each a step: 512 columns at a time.
+        #expect(candidates == [.reduction(ReductionProblem(op: .layernorm, rows: 8192, cols: 4096, dtype: .fp16),
+                                          ReductionSchedule(rowsPerBlock: 1, blockWidth: 512, warps: 4, statistics: .welford,
+                                                            compiler: CompilerFacts(toolchain: .cuda, registersPerThread: 30, sharedBytes: 0)))])
+    }
+
     @Test(arguments: [
         ("nvjet_sm90_hsh_192x192_64x4_1x2_h_bz_coopB_bias_TNN", [192, 192, 64, 4]),
         ("cutlass3x_sm90_tensorop_gemm_f16_f16_f32_f16_f16_128x256x64_1x2x1_0_tnn_align8_warpspecialized_cooperative_epi_tma", [128, 256, 64, 0]),

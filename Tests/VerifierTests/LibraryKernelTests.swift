@@ -19,6 +19,7 @@ extension DeviceSuites {
             (.rows(RowProblem(op: .softmax, rows: 24, columns: 300)), "warps=2 vector_width=4"),
             (.rows(RowProblem(op: .softmax, rows: 24, columns: 300)), "warps=2 rows_per_block=4 block_width=32"),
             (.rows(RowProblem(op: .layernorm, rows: 20, columns: 256)), "warps=4 block_width=256"),
+            (.rows(RowProblem(op: .layernorm, rows: 21, columns: 300)), "warps=2 rows_per_block=2 vector_width=4 statistics=welford"),
             (.rows(RowProblem(op: .rmsnorm, rows: 20, columns: 200)), "warps=1 rows_per_block=2 vector_width=4"),
             (.rows(RowProblem(op: .sum, rows: 30, columns: 500)), "warps=2 block_width=128"),
             (.transpose(TransposeProblem(rows: 64, columns: 48)), "tile=16 warps=2"),

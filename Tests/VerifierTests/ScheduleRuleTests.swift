@@ -31,6 +31,12 @@ import Testing
         #expect(throws: ScheduleError("96 threads per row is not a power of two (the row reduction halves it)")) {
             _ = try library(.rows(RowProblem(op: .sum, rows: 4, columns: 100)), "warps=3")
         }
+        #expect(throws: ScheduleError("statistics welford gathers a layernorm's mean and variance, not rmsnorm's")) {
+            _ = try library(.rows(RowProblem(op: .rmsnorm, rows: 4, columns: 100)), "warps=2 statistics=welford")
+        }
+        #expect(throws: ScheduleError("statistics must be sums or welford, got \"online\"")) {
+            _ = try library(.rows(RowProblem(op: .layernorm, rows: 4, columns: 100)), "warps=2 statistics=online")
+        }
     }
 
     @Test func mappingFromCostModelKeys() throws {

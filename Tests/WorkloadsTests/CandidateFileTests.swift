@@ -165,6 +165,28 @@ import Testing
             schedule: {rows_per_block: 1, block_width: 4096, warps: [1, 2, 4, 8, 16]}
             """, file: "r.yaml")
         #expect(r.count == 5)
+        let n = try CandidateFile.parse("""
+            version: 1
+            name: n
+            family: reduction
+            problem: {op: layernorm, rows: 8192, cols: 4096, dtype: fp16}
+            schedule: {rows_per_block: 1, block_width: 512, warps: [4, 8], statistics: [sums, welford]}
+            """, file: "n.yaml")
+        #expect(n.count == 4)
+        guard case let .reduction(_, s) = n.candidate(at: 3) else { Issue.record("not a reduction"); return }
+        #expect(s == ReductionSchedule(rowsPerBlock: 1, blockWidth: 512, warps: 8, statistics: .welford))
+        #expect(n.candidate(at: 3).label == "r1 b512 w8 welford")
+        #expect {
+            try CandidateFile.parse("""
+                version: 1
+                name: n
+                family: reduction
+                problem: {op: layernorm, rows: 8192, cols: 4096, dtype: fp16}
+                schedule: {rows_per_block: 1, block_width: 512, warps: 4, statistics: online}
+                """, file: "n.yaml")
+        } throws: { error in
+            "\(error)" == "n.yaml:5:71: error: schedule.statistics: expected one of sums, welford, got \"online\""
+        }
     }
 
     @Test func genericKernelsWithSizesAndDimensions() throws {

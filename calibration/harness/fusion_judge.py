@@ -53,13 +53,15 @@ def gemm(p, m, n, k, dtype, epilogue, schedule):
 
 
 # torch's own kernels as its profiler traces launch them (BlockGraph.asRun does the same from a trace): an elementwise
-# kernel of 128 threads, 8 elements each; a row kernel of 128 threads walking its row a 16-byte vector per thread.
+# kernel of 128 threads, 8 elements each; its layer_norm kernel of 128 threads walking the row 4 elements per thread
+# at a time, with Welford's statistics for a layernorm.
 TORCH_ELEMENTWISE = "schedule:\n  fused: true\n  block_elements: 1024\n  warps: 4\ncompiler: cuda\n"
 TRITON_ELEMENTWISE = "schedule:\n  fused: true\n  block_elements: [256, 1024, 4096]\n  warps: [4, 8]\n"
 
 
-def torch_row_width(cols, dtype):
-    return min(cols, 128 * 16 // (4 if dtype == "fp32" else 2))
+def torch_row_width(cols):
+    """PyTorch's layer_norm kernel (layernorm and rmsnorm): 128 threads, 4 elements each per step (its vec_size)."""
+    return min(cols, 128 * 4)
 
 
 def elementwise(p, elements, ops, dtype, schedule=TRITON_ELEMENTWISE):
@@ -67,10 +69,11 @@ def elementwise(p, elements, ops, dtype, schedule=TRITON_ELEMENTWISE):
                   + schedule)
 
 
-def reduction(p, op, rows, cols, dtype, prologue, widths, warps):
+def reduction(p, op, rows, cols, dtype, prologue, widths, warps, statistics="sums"):
     return p.best(f"family: reduction\nproblem:\n  op: {op}\n  rows: {rows}\n  cols: {cols}\n  dtype: {dtype}\n"
                   f"  prologue: [{', '.join(prologue)}]\nschedule:\n  rows_per_block: 1\n"
-                  f"  block_width: [{', '.join(map(str, widths))}]\n  warps: [{', '.join(map(str, warps))}]\n")
+                  f"  block_width: [{', '.join(map(str, widths))}]\n  warps: [{', '.join(map(str, warps))}]\n"
+                  f"  statistics: {statistics}\n")
 
 
 def pair_row(name, fused_m, unfused_m, fused_p, unfused_p):
@@ -110,7 +113,8 @@ def main():
             warps = sorted(int(w) for w in f["num_warps_times_us"])
             fused_p = reduction(p, kind, rows_, cols, dtype, ["residual"], [f["block"]], warps)
             unfused_p = (elementwise(p, rows_ * cols, ["residual"], dtype, TORCH_ELEMENTWISE)
-                         + reduction(p, kind, rows_, cols, dtype, [], [torch_row_width(cols, dtype)], [4]))
+                         + reduction(p, kind, rows_, cols, dtype, [], [torch_row_width(cols)], [4],
+                                     "welford" if kind == "layernorm" else "sums"))
             u = item["unfused"]
             rows.append(pair_row(f"{kind} {rows_}x{cols} {dtype} residual", f["time_us"] * 1e-6,
                                  (u["add_us"] + u["norm_us"]) * 1e-6, fused_p, unfused_p))

@@ -30,13 +30,27 @@ extension CostModel {
         let perThread = max(1, (lanes / Double(threads)).rounded(.up))
 
         // Per element: reads of the row, special functions, instructions; reductions per row.
-        let passes: Double, special: Double, instructions: Double, reductions: Double
+        let passes: Double, special: Double, reductions: Double
+        var instructions: Double
         switch p.op {
         case .softmax: passes = looped ? 2 : 1; special = looped ? 3 : 1; instructions = looped ? 16 : 9; reductions = 2
         case .layernorm: passes = looped ? 2 : 1; special = 0; instructions = looped ? 14 : 10; reductions = 2
         case .rmsnorm: passes = looped ? 2 : 1; special = 0; instructions = looped ? 10 : 7; reductions = 1
         case .sum: passes = 1; special = 0; instructions = 3; reductions = 1
         }
+        // Rule: Welford's online update gathers a layernorm's mean and variance; softmax, rmsnorm and sum have none.
+        if s.statistics == .welford && p.op != .layernorm { return .infeasible(.welfordNeedsLayernorm) }
+        // Welford's update costs each element a reciprocal of the running count and two dependent updates in place
+        // of the deviations' sum, and each row the merging of (count, mean, M2) triples at every step across lanes
+        // and warps. PyTorch's layer_norm kernel runs 28.8 instructions per element and 288 per thread per row as a
+        // layernorm, 10.8 and 124 as an rmsnorm (the same kernel without the update): ncu on the H100,
+        // calibration/measurements/h100-sxm/fusion/norm_counters.csv.
+        var mergeInstructions = 0.0
+        if s.statistics == .welford {
+            instructions = (looped ? 10 : 7) + 18
+            mergeInstructions = 164
+        }
+
         // Registers: the row chunk in fp32 (about 1.4 registers per element while exponentiating), or the
         // running max and sum per lane besides the chunk (about 3 per element); Triton on the H100 reports these.
         let wanted = looped ? 24 + 3 * perThread : 16 + 1.4 * perThread
@@ -69,7 +83,7 @@ extension CostModel {
         // Every write reaches DRAM (L2 is write-back and full of dirty lines when a timed kernel starts).
         w.dramBytes = input * (1 + (passes - 1) * rereadMiss) + output + weights
 
-        let warpInstructions = perThread * chunks * instructions + reductions * 8
+        let warpInstructions = perThread * chunks * instructions + reductions * 8 + mergeInstructions
         w.vectorPerBlock = warpInstructions * Double(s.warps) / f.issuePerUnit
         w.vectorPerBlock += prologue.vector
         w.specialPerBlock = lanes * chunks * special / f.specialPerUnit + prologue.special
@@ -83,7 +97,7 @@ extension CostModel {
         var reduce = steps * q.shuffleCycles
         if s.warps > 1 { reduce += q.barrierCycles + Double(s.warps.trailingZeroBitCount) * q.shuffleCycles }
         let rowBytes = Double(s.rowsPerBlock) * cols * e * (1 + prologueTensors)
-        let ownInstructions = perThread * chunks * instructions * Double(max(1, s.warps / 4))
+        let ownInstructions = (perThread * chunks * instructions + mergeInstructions) * Double(max(1, s.warps / 4))
         var chain = f.dramLatency + rowBytes / f.unitLoadBandwidth
         if looped { chain += (chunks - 1) * f.l2Latency / 2 + passes * f.l2Latency }
         // After a row arrives, its reductions and arithmetic run with nothing of this block left to overlap; at

@@ -23,6 +23,8 @@ public enum Infeasibility: Hashable, Sendable {
     case missing(key: ScheduleKey)
     /// A generic kernel names a memory level the machine does not have.
     case unknownMemoryLevel
+    /// Welford's running mean and variance are a layernorm's statistics; other row ops have none to gather.
+    case welfordNeedsLayernorm
 
     /// Schedule keys, spelt as in files, for messages.
     public enum ScheduleKey: String, Hashable, Sendable {
@@ -42,6 +44,7 @@ public enum Infeasibility: Hashable, Sendable {
         case .noMatrixRate, .integerNeedsMatrixUnits: "matrix units"
         case .missing: "missing value"
         case .unknownMemoryLevel: "memory level"
+        case .welfordNeedsLayernorm: "statistics"
         }
     }
 
@@ -68,6 +71,8 @@ public enum Infeasibility: Hashable, Sendable {
             return "\(key.rawValue) is required for this variant"
         case .unknownMemoryLevel:
             return "bytes name a memory level the machine does not have"
+        case .welfordNeedsLayernorm:
+            return "statistics welford gathers a layernorm's mean and variance; other row ops take sums"
         }
     }
 }

@@ -216,10 +216,15 @@ public struct BlockGraph: Sendable {
             let perBlock = (p.elements + launch.blocks - 1) / max(1, launch.blocks)
             return .elementwise(p, ElementwiseAxes(fused: [true], blockElements: [perBlock], warps: [warps]), facts)
         case let .reduction(p):
-            // A row kernel of a library walks its row a 16-byte vector per thread at a time.
+            // A row kernel of a library walks its row a 16-byte vector per thread at a time; PyTorch's layer_norm
+            // kernels (layernorm and rmsnorm) 4 elements per thread (vec_size in layer_norm_kernel.cu), gathering a
+            // layernorm's statistics with Welford's update.
+            let torchNorm = launch.kernel.contains("layer_norm_kernel")
             let rowsPerBlock = max(1, p.rows / max(1, launch.blocks))
-            let width = min(p.cols, launch.threadsPerBlock * max(1, 16 / p.dtype.bytes))
-            return .reduction(p, ReductionAxes(rowsPerBlock: [rowsPerBlock], blockWidth: [width], warps: [warps]), facts)
+            let width = min(p.cols, launch.threadsPerBlock * (torchNorm ? 4 : max(1, 16 / p.dtype.bytes)))
+            let statistics: RowStatistics = torchNorm && p.op == .layernorm ? .welford : .sums
+            return .reduction(p, ReductionAxes(rowsPerBlock: [rowsPerBlock], blockWidth: [width], warps: [warps],
+                                               statistics: [statistics]), facts)
         case .attention, .unmodelled:
             return nil
         }

@@ -55,7 +55,8 @@ public enum Replay {
             func r<T: Hashable & Comparable>(_ f: @escaping (ReductionSchedule) -> T) -> [T] {
                 values { if case let .reduction(_, s) = $0 { f(s) } else { nil } }
             }
-            body = .reduction(problem, ReductionAxes(rowsPerBlock: r(\.rowsPerBlock), blockWidth: r(\.blockWidth), warps: r(\.warps)), .none)
+            body = .reduction(problem, ReductionAxes(rowsPerBlock: r(\.rowsPerBlock), blockWidth: r(\.blockWidth), warps: r(\.warps),
+                                                                     statistics: r(\.statistics)), .none)
         case let .attention(problem, _):
             func a(_ f: @escaping (AttentionSchedule) -> Int?) -> [Int] {
                 values { if case let .attention(_, s) = $0 { f(s) } else { nil } }

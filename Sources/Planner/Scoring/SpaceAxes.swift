@@ -21,8 +21,8 @@ public struct SpaceAxes: Sendable {
             radices = [a.fused.count, a.blockElements.count, a.warps.count, a.vectorWidth.count]
             offset = 0
         case let .reduction(_, a, _):
-            names = ["rows_per_block", "block_width", "warps"]
-            radices = [a.rowsPerBlock.count, a.blockWidth.count, a.warps.count]
+            names = ["rows_per_block", "block_width", "warps", "statistics"]
+            radices = [a.rowsPerBlock.count, a.blockWidth.count, a.warps.count, a.statistics.count]
             offset = 0
         case let .attention(_, a, _):
             names = ["block_q", "block_kv", "warps", "stages", "split_kv"]

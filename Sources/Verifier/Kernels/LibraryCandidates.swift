@@ -8,7 +8,8 @@
 /// - elementwise, copy: `warps`, `block_elements`, `vector_width` [4 (16-byte accesses) where the block allows, else 2,
 ///   else 1], `fused` [true].
 /// - softmax, layernorm, rmsnorm, sum: `warps`, `rows_per_block` [1], `block_width` [threads per row] or
-///   `vector_width` [1]: a row's 32 x warps / rows_per_block threads cover block_width columns at a time.
+///   `vector_width` [1]: a row's 32 x warps / rows_per_block threads cover block_width columns at a time;
+///   `statistics` [sums] (`welford`: a layernorm's mean and variance in one pass).
 /// - transpose: `tile`, `warps`, `local_memory` [true], `pad` [1].
 public enum LibraryCandidates {
     /// Keys that the cost model knows and the OpenCL library accepts without varying anything.
@@ -61,8 +62,9 @@ public enum LibraryCandidates {
             guard p.dataType == .fp32 else { throw ScheduleError("the OpenCL library stores fp32 only, got \(p.dataType.rawValue)") }
             let schedule = try RowSchedule(
                 warps: try keys.required("warps"), rowsPerBlock: try keys.int("rows_per_block", default: 1)!,
-                blockWidth: try keys.int("block_width", default: nil), vectorWidth: try keys.int("vector_width", default: nil))
-            candidate = Candidate(id: id, problem: problem, launches: [schedule.launch(op: p.op)], origin: "library", schedule: schedule.scheduleKeys)
+                blockWidth: try keys.int("block_width", default: nil), vectorWidth: try keys.int("vector_width", default: nil),
+                welford: try keys.statistics())
+            candidate = Candidate(id: id, problem: problem, launches: [try schedule.launch(op: p.op)], origin: "library", schedule: schedule.scheduleKeys)
         case let .transpose(p):
             guard p.dataType == .fp32 else { throw ScheduleError("the OpenCL library stores fp32 only, got \(p.dataType.rawValue)") }
             let schedule = try TransposeSchedule(
@@ -101,6 +103,15 @@ struct ScheduleKeys {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
         default: throw ScheduleError("\(key) must be true or false, got \"\(text)\"")
+        }
+    }
+
+    /// `statistics`: `sums` (the default) or `welford`; true for Welford's.
+    mutating func statistics() throws(ScheduleError) -> Bool {
+        switch take("statistics") {
+        case nil, "sums": return false
+        case "welford": return true
+        case let text?: throw ScheduleError("statistics must be sums or welford, got \"\(text)\"")
         }
     }
 

@@ -228,10 +228,12 @@ public struct RowSchedule: Hashable, Sendable {
     /// VW: consecutive elements per thread per step along the row; the threads of a row cover `block_width` =
     /// WIDTH x VW columns at once.
     public var vectorWidth: Int
+    /// WELFORD: a layernorm's mean and variance in one pass of running (count, mean, M2) (`statistics: welford`).
+    public var welford = false
 
     /// From the cost model's keys: `warps` x 32 threads hold `rows_per_block` rows of WIDTH threads each, and a row's
     /// threads cover `block_width` columns at a time (VW = block_width / WIDTH; `vector_width` gives VW instead).
-    public init(warps: Int, rowsPerBlock: Int = 1, blockWidth: Int? = nil, vectorWidth: Int? = nil) throws(ScheduleError) {
+    public init(warps: Int, rowsPerBlock: Int = 1, blockWidth: Int? = nil, vectorWidth: Int? = nil, welford: Bool = false) throws(ScheduleError) {
         let threads = warps * LibraryKernels.threadsPerWarp
         guard warps > 0, rowsPerBlock > 0, threads % rowsPerBlock == 0 else {
             throw ScheduleError("\(threads) threads (\(warps) warps) do not split into \(rowsPerBlock) rows per block")
@@ -248,6 +250,7 @@ public struct RowSchedule: Hashable, Sendable {
             vw = blockWidth / width
         }
         try self.init(width: width, rowsPerGroup: rowsPerBlock, vectorWidth: vw)
+        self.welford = welford
     }
 
     public init(width: Int, rowsPerGroup: Int, vectorWidth: Int) throws(ScheduleError) {
@@ -258,7 +261,8 @@ public struct RowSchedule: Hashable, Sendable {
     }
 
     public var workGroupSize: Int { width * rowsPerGroup }
-    public var localMemoryBytes: Int { 4 * workGroupSize }
+    /// One float per thread to reduce through; Welford's merge, three (count, mean, M2).
+    public var localMemoryBytes: Int { 4 * workGroupSize * (welford ? 3 : 1) }
 
     public func check() throws(ScheduleError) {
         guard width > 0, width & (width - 1) == 0 else { throw ScheduleError("\(width) threads per row is not a power of two (the row reduction halves it)") }
@@ -269,10 +273,12 @@ public struct RowSchedule: Hashable, Sendable {
 
     public var scheduleKeys: [String: String] {
         ["warps": "\(workGroupSize / LibraryKernels.threadsPerWarp)", "block_width": "\(width * vectorWidth)",
-         "rows_per_block": "\(rowsPerGroup)", "vector_width": "\(vectorWidth)"]
+         "rows_per_block": "\(rowsPerGroup)", "vector_width": "\(vectorWidth)"].merging(welford ? ["statistics": "welford"] : [:]) { a, _ in a }
     }
 
-    public func launch(op: RowOp) -> KernelLaunch {
+    public func launch(op: RowOp) throws(ScheduleError) -> KernelLaunch {
+        // Rule: Welford's running statistics are a layernorm's mean and variance; other row ops have none.
+        if welford && op != .layernorm { throw ScheduleError("statistics welford gathers a layernorm's mean and variance, not \(op.rawValue)'s") }
         let code = RowOp.allCases.firstIndex(of: op)!
         let buffers: [ArgumentBinding] = switch op {
         case .softmax, .sum: []
@@ -280,7 +286,8 @@ public struct RowSchedule: Hashable, Sendable {
         case .rmsnorm: [.buffer("gamma")]
         }
         return KernelLaunch(
-            source: librarySource(LibrarySources.rows, defines: [("ROWOP", code), ("WIDTH", width), ("ROWS", rowsPerGroup), ("VW", vectorWidth)]),
+            source: librarySource(LibrarySources.rows, defines: [("ROWOP", code), ("WIDTH", width), ("ROWS", rowsPerGroup), ("VW", vectorWidth),
+                                                                   ("WELFORD", welford ? 1 : 0)]),
             sourceName: "library:rows.cl", kernel: "rowop",
             global: [SizeExpression(constant: width), try! SizeExpression("ceil_div(M, \(rowsPerGroup)) * \(rowsPerGroup)")],
             local: [SizeExpression(constant: width), SizeExpression(constant: rowsPerGroup)],

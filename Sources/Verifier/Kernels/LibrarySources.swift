@@ -287,9 +287,14 @@ void elementwise(const int N, const __global float* restrict X EXTRA_PARAMS, __g
 // A work-group holds ROWS rows of WIDTH threads (WIDTH a power of two); the threads of a row stride along it VW
 // elements at a time, reduce through local memory (max and sum for softmax, mean and variance in two passes for
 // layernorm, mean square for rmsnorm), then write the row. Rows past M take part in barriers and touch no memory.
+// With WELFORD 1 a layernorm gathers its mean and variance in one pass instead: each thread updates a running
+// (count, mean, M2) one element at a time, and the row's threads merge theirs pairwise (Chan et al.).
 // Launch: global (WIDTH, ceil_div(M, ROWS) * ROWS), local (WIDTH, ROWS).
 #ifndef ROWOP
 #define ROWOP 0
+#endif
+#ifndef WELFORD
+#define WELFORD 0
 #endif
 #ifndef WIDTH
 #define WIDTH 64
@@ -323,6 +328,27 @@ float row_reduce(float v, __local float* s, const int lid, const int is_max)
     return r;
 }
 
+#if WELFORD
+// Merges the running (count, mean, M2) of the WIDTH threads of a row; every thread of the work-group must call it.
+void row_merge(float* n, float* mean, float* m2, __local float* sn, __local float* sm, __local float* sq, const int lid)
+{
+    sn[lid] = *n; sm[lid] = *mean; sq[lid] = *m2;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int stride = WIDTH / 2; stride > 0; stride >>= 1) {
+        if (lid < stride && sn[lid + stride] > 0.0f) {
+            const float na = sn[lid], nb = sn[lid + stride], share = nb / (na + nb);
+            const float delta = sm[lid + stride] - sm[lid];
+            sm[lid] += delta * share;
+            sq[lid] += sq[lid + stride] + delta * delta * na * share;
+            sn[lid] = na + nb;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    *n = sn[0]; *mean = sm[0]; *m2 = sq[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+#endif
+
 __kernel __attribute__((reqd_work_group_size(WIDTH, ROWS, 1)))
 void rowop(const int M, const int N, const __global float* restrict X,
 #if ROWOP == 1 || ROWOP == 2
@@ -334,6 +360,9 @@ void rowop(const int M, const int N, const __global float* restrict X,
            __global float* restrict Y)
 {
     __local float scratch[ROWS][WIDTH];
+#if WELFORD
+    __local float scratch_mean[ROWS][WIDTH], scratch_m2[ROWS][WIDTH];
+#endif
     const int lid = get_local_id(0);
     const int ly = get_local_id(1);
     const int row = get_group_id(1) * ROWS + ly;
@@ -344,6 +373,23 @@ void rowop(const int M, const int N, const __global float* restrict X,
 #endif
     float t[VW];
 
+#if WELFORD && ROWOP == 1
+    // One pass: each thread's running count, mean and M2 (the sum of squared deviations), merged across the row.
+    float n = 0.0f, mean = 0.0f, m2 = 0.0f;
+    if (active) {
+        for (int c = lid * VW; c < N; c += WIDTH * VW) {
+            if (c + VW <= N) { LOAD_RUN(t, x + c); } else { for (int e = 0; e < VW; ++e) t[e] = c + e < N ? x[c + e] : 0.0f; }
+            for (int e = 0; e < VW && c + e < N; ++e) {
+                n += 1.0f;
+                const float d = t[e] - mean;
+                mean += d / n;
+                m2 = fma(d, t[e] - mean, m2);
+            }
+        }
+    }
+    row_merge(&n, &mean, &m2, scratch[ly], scratch_mean[ly], scratch_m2[ly], lid);
+    const float b = m2;
+#else
     // Pass 1: the row's maximum (softmax) or sum (layernorm, sum) or sum of squares (rmsnorm).
     float a = ROWOP == 0 ? -INFINITY : 0.0f;
     if (active) {
@@ -353,16 +399,17 @@ void rowop(const int M, const int N, const __global float* restrict X,
         }
     }
     a = row_reduce(a, scratch[ly], lid, ROWOP == 0);
+#endif
 #if ROWOP == 3
     if (active && lid == 0) Y[row] = a;
 #else
 
+#if ROWOP == 0 || (ROWOP == 1 && !WELFORD)
     // Pass 2: the sum of exponentials (softmax) or of squared deviations (layernorm).
     float b = 0.0f;
 #if ROWOP == 1
     const float mean = a / N;
 #endif
-#if ROWOP == 0 || ROWOP == 1
     if (active) {
         for (int c = lid * VW; c < N; c += WIDTH * VW) {
             if (c + VW <= N) { LOAD_RUN(t, x + c); } else { for (int e = 0; e < VW; ++e) t[e] = c + e < N ? x[c + e] : 0.0f; }
@@ -380,7 +427,13 @@ void rowop(const int M, const int N, const __global float* restrict X,
 
     // Pass 3: write the row.
     if (active) {
-        const float scale = ROWOP == 0 ? 1.0f / b : (ROWOP == 1 ? rsqrt(b / N + EPSILON) : rsqrt(a / N + EPSILON));
+#if ROWOP == 0
+        const float scale = 1.0f / b;
+#elif ROWOP == 1
+        const float scale = rsqrt(b / N + EPSILON);
+#else
+        const float scale = rsqrt(a / N + EPSILON);
+#endif
         for (int c = lid * VW; c < N; c += WIDTH * VW) {
             const int full = c + VW <= N;
             if (full) { LOAD_RUN(t, x + c); } else { for (int e = 0; e < VW; ++e) t[e] = c + e < N ? x[c + e] : 0.0f; }

@@ -150,9 +150,10 @@ public enum FamilyReader {
     public static func reductionAxes(_ m: MappingReader) throws(FormatError) -> ReductionAxes {
         let axes = ReductionAxes(
             rowsPerBlock: try m.required("rows_per_block", positives),
-            blockWidth: try m.required("block_width", positives), warps: try m.required("warps", positives))
+            blockWidth: try m.required("block_width", positives), warps: try m.required("warps", positives),
+            statistics: try m.optional("statistics") { v throws(FormatError) in try v.list { i throws(FormatError) in try i.oneOf(RowStatistics.self) } } ?? [.sums])
         try m.finish()
-        try checkSpace(m, [axes.rowsPerBlock.count, axes.blockWidth.count, axes.warps.count])
+        try checkSpace(m, [axes.rowsPerBlock.count, axes.blockWidth.count, axes.warps.count, axes.statistics.count])
         return axes
     }
 

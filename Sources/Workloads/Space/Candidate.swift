@@ -51,6 +51,7 @@ public enum Candidate: Hashable, Sendable {
                     ("vector_width", s.vectorWidth.map { "\($0)" })]
         case let .reduction(_, s):
             return [("rows_per_block", "\(s.rowsPerBlock)"), ("block_width", "\(s.blockWidth)"), ("warps", "\(s.warps)")]
+                + (s.statistics == .sums ? [] : [("statistics", s.statistics.rawValue)])
         case let .attention(_, s):
             return [("variant", s.variant.rawValue), ("block_q", s.blockQ.map { "\($0)" }),
                     ("block_kv", s.blockKV.map { "\($0)" }), ("warps", s.warps.map { "\($0)" }),
@@ -72,7 +73,7 @@ public enum Candidate: Hashable, Sendable {
         case let .elementwise(_, s):
             return "\(s.fused ? "fused" : "unfused") b\(s.blockElements) w\(s.warps)" + (s.vectorWidth.map { " v\($0)" } ?? "")
         case let .reduction(_, s):
-            return "r\(s.rowsPerBlock) b\(s.blockWidth) w\(s.warps)"
+            return "r\(s.rowsPerBlock) b\(s.blockWidth) w\(s.warps)" + (s.statistics == .sums ? "" : " \(s.statistics.rawValue)")
         case let .attention(_, s):
             guard s.variant == .flash else { return "naive" }
             return "flash q\(s.blockQ ?? 0) kv\(s.blockKV ?? 0) w\(s.warps ?? 0) s\(s.stages ?? 0)" + (s.splitKV > 1 ? " split\(s.splitKV)" : "")
