@@ -17,9 +17,42 @@ public struct CostModel: Sendable {
     public let figures: MachineFigures
 
     public init(machine: Machine, parameters: Parameters = .default) {
+        self.init(machine: machine, parameters: parameters, figures: MachineFigures(machine: machine, parameters: parameters))
+        // A measured matrix peak is what calibration can measure: the throughput of a library GEMM of 8192^3
+        // (calibration/harness/tensor_rates.py times torch.matmul). The model's matrix term is the ceiling below the
+        // tiles, waves and latencies it charges, so it takes the ceiling at which it predicts that GEMM at the
+        // measured rate: the measured figure then replaces the datasheet's derated one without being derated twice.
+        var anchored = figures
+        for precision in Precision.allCases where machine.compute.peak(.matrix, precision)?.provenance.isMeasured == true {
+            guard let measured = machine.compute.peak(.matrix, precision)?.value.base,
+                  let dtype = ElementType.allCases.first(where: { $0.precision == precision }) else { continue }
+            let reference = GemmProblem(m: Self.referenceGemm, n: Self.referenceGemm, k: Self.referenceGemm, dtype: dtype)
+            func rate(_ figures: MachineFigures) -> Double? {
+                let model = CostModel(machine: machine, parameters: parameters, figures: figures)
+                let facts = CompilerFacts(toolchain: .cuda)
+                let best = (0..<GemmAxes.library.count).lazy.map { model.predict(gemm: reference, GemmAxes.library.schedule(at: $0, compiler: facts)) }
+                    .filter(\.isFeasible).map(\.time.base).min()
+                return best.map { reference.flops / $0 }
+            }
+            guard var predicted = rate(anchored) else { continue }
+            for _ in 0..<6 where abs(measured / predicted - 1) > 1e-3 {
+                var trial = anchored
+                trial.matrixPeakPerUnit[precision.ordinal] *= measured / predicted
+                // Not matrix-bound at the reference (the ceiling moves nothing): the measured figure stands as it is.
+                guard let next = rate(trial), abs(next / predicted - 1) > 1e-6 else { break }
+                (anchored, predicted) = (trial, next)
+            }
+        }
+        self = CostModel(machine: machine, parameters: parameters, figures: anchored)
+    }
+
+    /// The side of the square GEMM a measured matrix peak was timed on.
+    static let referenceGemm = 8192
+
+    private init(machine: Machine, parameters: Parameters, figures: MachineFigures) {
         self.machine = machine
         self.parameters = parameters
-        self.figures = MachineFigures(machine: machine, parameters: parameters)
+        self.figures = figures
     }
 
     /// The predicted time of one candidate (a sequence of kernels where the family runs several).

@@ -105,10 +105,6 @@ public enum BlockFile {
     /// Default schedule spaces, used when a kernel gives none: the tiles a Triton autotuner would try.
     static let defaultGemm = GemmAxes(blockM: [64, 128, 256], blockN: [64, 128, 256], blockK: [32, 64, 128], warps: [4, 8],
                                       stages: [2, 3, 4], groupM: [8])
-    /// What a vendor library runs for a GEMM (cuBLAS on Hopper, as its kernel names and launches in profiler traces
-    /// show): persistent warp-specialised kernels, one producer and two consumer warpgroups, 64-deep K steps.
-    static let libraryGemm = GemmAxes(blockM: [128, 192, 256], blockN: [128, 192, 256], blockK: [64], warps: [12],
-                                      stages: [3, 4, 5], groupM: [8], persistent: [true])
     static let defaultElementwise = ElementwiseAxes(fused: [true], blockElements: [256, 1024, 4096], warps: [4, 8])
     static func defaultReduction(cols: Int) -> ReductionAxes {
         var width = 1

@@ -203,7 +203,7 @@ public struct BlockGraph: Sendable {
         let warps = max(1, launch.threadsPerBlock / 32)  // a CUDA profiler trace: warps of 32 threads
         switch work {
         case let .gemm(p):
-            guard let tile = LibraryGemmTile(kernel: launch.kernel) else { return .gemm(p, BlockFile.libraryGemm, CompilerFacts(toolchain: .cuda)) }
+            guard let tile = LibraryGemmTile(kernel: launch.kernel) else { return .gemm(p, GemmAxes.library, CompilerFacts(toolchain: .cuda)) }
             // Stages the name does not give: as many A and B tiles as the shared memory holds.
             let stageBytes = (tile.m + tile.n) * tile.k * p.dtype.bytes
             let stages = tile.stages ?? max(2, (launch.sharedBytes ?? 0) / max(1, stageBytes))

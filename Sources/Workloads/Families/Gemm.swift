@@ -122,6 +122,11 @@ public struct GemmAxes: Hashable, Sendable {
         self.matrixUnits = matrixUnits
     }
 
+    /// What a vendor library runs for a GEMM (cuBLAS on Hopper, as its kernel names and launches in profiler traces
+    /// show): persistent warp-specialised kernels, one producer and two consumer warpgroups, 64-deep K steps.
+    public static let library = GemmAxes(blockM: [128, 192, 256], blockN: [128, 192, 256], blockK: [64], warps: [12],
+                                         stages: [3, 4, 5], groupM: [8], persistent: [true])
+
     /// The number of combinations.
     public var count: Int {
         blockM.count * blockN.count * blockK.count * warps.count * stages.count * groupM.count * splitK.count
