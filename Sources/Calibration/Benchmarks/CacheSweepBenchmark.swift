@@ -93,9 +93,12 @@ struct CacheSweepBenchmark: Benchmark {
                 findings.notes.append("\(level.name): no footprint well inside the level; bandwidth not fitted")
                 continue
             }
-            // A cache's figure is what data filling it sees: the footprints that spread over all of it, if any.
+            // A cache's figure is what data filling it sees: the footprints that spread over all of it, if any. The
+            // level is the larger of the chased and the stated size: a lone walker may see only the near partition
+            // (the H200's chase steps at 32 MiB of its 60 MB L2, whose far half is as slow as HBM to one walker while
+            // the sweep, all units reading, still runs at L2 rates at 48 MiB).
             var spread: [Double] = []
-            if level.kind == .cache, let size = sizes[level.name] ?? level.size?.value.base,
+            if level.kind == .cache, let size = [sizes[level.name], level.size?.value.base].compactMap({ $0 }).max(),
                let outer = PlateauFinder.spreadRange(of: range, size: size) {
                 spread = points.filter { outer.contains(Double($0.footprint)) }.map(\.bandwidth)
             }
