@@ -76,7 +76,7 @@ let formats: [Format] = [
         for candidate in probeCandidates { _ = model.predict(candidate) }
     },
     Format(name: "candidate", fileExtension: "yaml",
-           seeds: seeds("plans/examples", ["yaml", "json"], only: ["gemm-fp16-4096.yaml", "softmax-fp16.yaml", "elementwise-chain.yaml",
+           seeds: seeds("plans/examples", ["yaml", "json"], only: ["gemm-fp16-4096.yaml", "softmax-fp16.yaml", "layernorm-fp16.yaml", "elementwise-chain.yaml",
                                                                     "generic-stencil.yaml", "attention-causal.json"])
                + seeds("plans/h100") + seeds("plans/pocl") + seeds("plans/bench")
                + seeds("Tests/PlannerTests/Fixtures", only: ["tiny-sgemm.yaml", "stream-variants.yaml"]),

@@ -215,7 +215,7 @@ import Testing
 
     @Test func shippedExamplesParse() throws {
         let folder = repositoryRoot + "/plans/examples"
-        for name in ["gemm-fp16-4096.yaml", "elementwise-chain.yaml", "softmax-fp16.yaml", "attention-causal.json", "generic-stencil.yaml"] {
+        for name in ["gemm-fp16-4096.yaml", "elementwise-chain.yaml", "softmax-fp16.yaml", "layernorm-fp16.yaml", "attention-causal.json", "generic-stencil.yaml"] {
             let space = try CandidateFile.load(path: "\(folder)/\(name)")
             #expect(space.count > 0, "\(name)")
         }
