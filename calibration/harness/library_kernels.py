@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Which kernels torch's library calls launch, and how long each runs two ways (KernelCast harness).
 
-For each GEMM shape of the fusion pairs (cuBLAS addmm with a bias row, fp16 and bf16) and each norm shape (torch's
-residual add, layer norm and rms norm, fp16): the kernel cuBLAS or torch launched, as torch.profiler records it
+For each GEMM shape of the fusion pairs (cuBLAS addmm with a bias row, fp16 and bf16), each norm shape (torch's
+residual add, layer norm and rms norm, fp16) and each attention shape (torch's scaled_dot_product_attention through
+its cuDNN and its flash backend, fp16): the kernel cuBLAS, cuDNN or torch launched, as torch.profiler records it
 (name, grid, block, registers, shared memory) with CUPTI's duration (median over the profiled calls), beside
 triton.testing.do_bench's median of the same call (L2 flushed before each repetition, as the fusion campaign times
 it). The first tells the model which schedule ran; the two timings tell what a profiler's kernel span leaves out.
 
-    python3 calibration/harness/library_kernels.py --out FILE [--budget-s 150]
+    python3 calibration/harness/library_kernels.py --out FILE [--budget-s 150] [--only gemm,norm,attention]
 """
 
 import argparse
@@ -27,6 +28,10 @@ import kc_common  # noqa: E402
 GEMMS = [(4096, 11008, 4096), (4096, 4096, 11008), (8192, 14336, 4096), (8192, 4096, 14336), (2048, 8192, 2048),
          (2048, 2048, 8192), (4096, 13824, 5120), (4096, 5120, 13824), (8192, 12288, 4096), (8192, 16384, 4096)]
 NORMS = [(8192, 4096), (16384, 4096), (4096, 8192), (8192, 5120), (32768, 2048), (16384, 1024)]
+# Attention (batch, heads, seq_len, head_dim, causal): the eager block's, then prefill lengths and head sizes around it.
+ATTENTIONS = [(4, 32, 2048, 128, True), (4, 32, 2048, 128, False), (2, 32, 4096, 128, True), (1, 32, 8192, 128, True),
+              (8, 32, 1024, 128, True), (16, 16, 512, 128, False), (4, 32, 2048, 64, True), (4, 16, 4096, 64, False)]
+FAMILIES = ("gemm", "norm", "attention")
 PROFILED_CALLS = 5
 
 
@@ -34,7 +39,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--budget-s", type=float, default=150)
+    ap.add_argument("--only", default=",".join(FAMILIES), help="comma-separated subset of " + ",".join(FAMILIES))
     args = ap.parse_args()
+    only = set(args.only.split(","))
+    if not only <= set(FAMILIES):
+        ap.error(f"--only: expected some of {','.join(FAMILIES)}, got {args.only}")
     import torch
     import triton
     from torch.profiler import ProfilerActivity, profile
@@ -82,7 +91,7 @@ def main():
             f"{k['name'][:60]} {k['cupti_median_us']:.1f} us" for k in launches), flush=True)
         kc_common.write_json_atomic(args.out, doc)
 
-    for dtype, tname in ((torch.float16, "fp16"), (torch.bfloat16, "bf16")):
+    for dtype, tname in ((torch.float16, "fp16"), (torch.bfloat16, "bf16")) if "gemm" in only else ():
         for (m, n, k) in GEMMS:
             if time.time() - t0 > args.budget_s:
                 break
@@ -93,7 +102,7 @@ def main():
                                                     "epilogue": ["bias"]},
                     lambda: torch.addmm(bias, a, b))
             del a, b, bias
-    for (rows, cols) in NORMS:
+    for (rows, cols) in NORMS if "norm" in only else ():
         if time.time() - t0 > args.budget_s:
             break
         x = torch.randn(rows, cols, device="cuda", dtype=torch.float16)
@@ -109,6 +118,25 @@ def main():
                                                  "dtype": "fp16"},
                 lambda: torch.nn.functional.rms_norm(x, (cols,), w, 1e-5))
         del x, r, w, bvec
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    for (b, h, s, d, causal) in ATTENTIONS if "attention" in only else ():
+        q, k, v = (torch.randn(b, h, s, d, device="cuda", dtype=torch.float16) for _ in range(3))
+        for backend, bname in ((SDPBackend.CUDNN_ATTENTION, "cudnn"), (SDPBackend.FLASH_ATTENTION, "flash")):
+            if time.time() - t0 > args.budget_s:
+                break
+
+            def call(backend=backend):
+                with sdpa_kernel(backend):
+                    return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+            try:
+                call()
+            except RuntimeError as error:  # a backend that refuses the shape is recorded, not fatal
+                doc["items"].append({"label": f"sdpa {bname} {b}x{h}x{s}x{d}", "error": str(error).split("\n")[0]})
+                continue
+            measure(f"sdpa {bname} {b}x{h}x{s}x{d}{' causal' if causal else ''} fp16",
+                    {"family": "attention", "batch": b, "heads": h, "seq_len": s, "head_dim": d, "causal": causal,
+                     "dtype": "fp16", "backend": bname}, call)
+        del q, k, v
     print(f"done in {time.time() - t0:.0f} s; wrote {args.out} ({len(doc['items'])} items)")
 
 
