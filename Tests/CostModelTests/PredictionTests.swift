@@ -37,6 +37,21 @@ import Workloads
         #expect(h100.predict(gemm: gemm(4096, 4096, 4096), tile(64, 64, 32, warps: 4, stages: 5)).matrixPath == .wgmma)
     }
 
+    @Test func aMeasuredMatrixPeakIsTheRateOfTheGemmItWasTimedOn() {
+        // Calibration times a library GEMM of 8192^3; the model takes the ceiling at which it predicts that GEMM at
+        // the measured rate, not the measured rate as its ceiling (which would derate it a second time).
+        var machine = fixtureMachine
+        machine.compute.peak[.matrix]?[.fp16] = Sourced(OpsPerSecond(base: 700e12), .measured(run: "run-1"))
+        let model = CostModel(machine: machine)
+        let reference = GemmProblem(m: 8192, n: 8192, k: 8192, dtype: .fp16)
+        let best = (0..<GemmAxes.library.count).map { model.predict(gemm: reference, GemmAxes.library.schedule(at: $0, compiler: CompilerFacts(toolchain: .cuda))) }
+            .filter(\.isFeasible).map(\.time.base).min()!
+        #expect(abs(reference.flops / best / 700e12 - 1) < 1e-3)
+        #expect(model.figures.matrixPeak(.fp16) > 700e12 / 132)
+        // A stated peak stays the datasheet's, derated.
+        #expect(abs(h100.figures.matrixPeak(.fp16) - 989.4e12 / 132 * Parameters.default.wgmmaFraction) < 1e3)
+    }
+
     @Test func asynchronousMMAOnlyWhereTheMachineHasIt() {
         // The same machine described as compute capability 8.0: mma.sync is then the native path, at full rate.
         var ampere = fixtureMachine
