@@ -32,10 +32,11 @@ extension CostModel {
         // Per element: reads of the row, special functions, instructions; reductions per row.
         let passes: Double, special: Double, reductions: Double
         var instructions: Double
+        let squares: Double = looped ? 10 : 7  // an rmsnorm's per element: its square, then its scaling
         switch p.op {
         case .softmax: passes = looped ? 2 : 1; special = looped ? 3 : 1; instructions = looped ? 16 : 9; reductions = 2
         case .layernorm: passes = looped ? 2 : 1; special = 0; instructions = looped ? 14 : 10; reductions = 2
-        case .rmsnorm: passes = looped ? 2 : 1; special = 0; instructions = looped ? 10 : 7; reductions = 1
+        case .rmsnorm: passes = looped ? 2 : 1; special = 0; instructions = squares; reductions = 1
         case .sum: passes = 1; special = 0; instructions = 3; reductions = 1
         }
         // Rule: Welford's online update gathers a layernorm's mean and variance; softmax, rmsnorm and sum have none.
@@ -47,7 +48,7 @@ extension CostModel {
         // calibration/measurements/h100-sxm/fusion/norm_counters.csv.
         var mergeInstructions = 0.0
         if s.statistics == .welford {
-            instructions = (looped ? 10 : 7) + 18
+            instructions = squares + 18
             mergeInstructions = 164
         }
 

@@ -28,11 +28,7 @@ public struct CostModel: Sendable {
                   let dtype = ElementType.allCases.first(where: { $0.precision == precision }) else { continue }
             let reference = GemmProblem(m: Self.referenceGemm, n: Self.referenceGemm, k: Self.referenceGemm, dtype: dtype)
             func rate(_ figures: MachineFigures) -> Double? {
-                let model = CostModel(machine: machine, parameters: parameters, figures: figures)
-                let facts = CompilerFacts(toolchain: .cuda)
-                let best = (0..<GemmAxes.library.count).lazy.map { model.predict(gemm: reference, GemmAxes.library.schedule(at: $0, compiler: facts)) }
-                    .filter(\.isFeasible).map(\.time.base).min()
-                return best.map { reference.flops / $0 }
+                CostModel(machine: machine, parameters: parameters, figures: figures).libraryRate(reference)
             }
             guard var predicted = rate(anchored) else { continue }
             for _ in 0..<6 where abs(measured / predicted - 1) > 1e-3 {
@@ -48,6 +44,14 @@ public struct CostModel: Sendable {
 
     /// The side of the square GEMM a measured matrix peak was timed on.
     static let referenceGemm = 8192
+
+    /// The throughput of a GEMM at the best of the library's schedules (`GemmAxes.library`), or nil if none fits.
+    func libraryRate(_ problem: GemmProblem) -> Double? {
+        let facts = CompilerFacts(toolchain: .cuda)
+        let best = (0..<GemmAxes.library.count).lazy.map { predict(gemm: problem, GemmAxes.library.schedule(at: $0, compiler: facts)) }
+            .filter(\.isFeasible).map(\.time.base).min()
+        return best.map { problem.flops / $0 }
+    }
 
     private init(machine: Machine, parameters: Parameters, figures: MachineFigures) {
         self.machine = machine

@@ -272,8 +272,10 @@ public struct RowSchedule: Hashable, Sendable {
     }
 
     public var scheduleKeys: [String: String] {
-        ["warps": "\(workGroupSize / LibraryKernels.threadsPerWarp)", "block_width": "\(width * vectorWidth)",
-         "rows_per_block": "\(rowsPerGroup)", "vector_width": "\(vectorWidth)"].merging(welford ? ["statistics": "welford"] : [:]) { a, _ in a }
+        var keys = ["warps": "\(workGroupSize / LibraryKernels.threadsPerWarp)", "block_width": "\(width * vectorWidth)",
+                    "rows_per_block": "\(rowsPerGroup)", "vector_width": "\(vectorWidth)"]
+        if welford { keys["statistics"] = "welford" }
+        return keys
     }
 
     public func launch(op: RowOp) throws(ScheduleError) -> KernelLaunch {
