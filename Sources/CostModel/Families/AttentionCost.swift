@@ -180,13 +180,17 @@ extension CostModel {
             reduce += q.crossWarpgroupCycles / f.clock
             w.vectorPerBlock += tiles * q.crossWarpgroupCycles / f.clock
         }
-        let loadLatency = f.tileLatency(w, miss: 0, bytes: tileBytes)
         let depth = Double(max(1, stages - 1))
-        let perTile = smoothMax(mmaPerTile + softmaxSpecial + softmaxVector + reduce, loadLatency / depth, p: q.pipelineNorm)
         w.fillDrainPerBlock = f.dramLatency + bq * d * e * 2 / f.unitLoadBandwidth + q.blockCycles / f.clock
-        w.chainPerBlock = tiles * perTile + w.fillDrainPerBlock
         w.inflightPerBlock = depth * tileBytes
-        let attention = f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
+        let work = w
+        let attention = f.settled { running in
+            var w = work
+            let loadLatency = f.tileLatency(w, miss: 0, bytes: tileBytes, running: running)
+            let perTile = smoothMax(mmaPerTile + softmaxSpecial + softmaxVector + reduce, loadLatency / depth, p: q.pipelineNorm)
+            w.chainPerBlock = tiles * perTile + w.fillDrainPerBlock
+            return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
+        }
         guard s.splitKV > 1 else { return attention }
         // The combining kernel reads each query's split partials and writes its output once.
         let outputs = p.batch * p.heads * p.queryLen * p.headDim

@@ -218,19 +218,24 @@ extension CostModel {
         // keeps all `stages` in flight); without pipelining (one stage) the wait adds to the compute. Loop
         // bookkeeping adds a fixed number of cycles.
         let miss = loads > 0 ? min(1, reads / loads) : 1
-        let loadLatency = f.tileLatency(w, miss: miss, bytes: stageBytes)
         let iterationWork = max(productTime, w.sharedPerBlock) / iterations
         let depth = Double(producer ? s.stages : s.stages - 1)
-        var iteration = depth >= 1
-            ? smoothMax(iterationWork, loadLatency / depth, p: q.pipelineNorm) : iterationWork + loadLatency
-        iteration += q.iterationCycles / f.clock
-        // A warp-specialised block never retires between tiles, and its producer loads the next tile's stages while
-        // the consumers finish this one: no tile waits for its first loads (the first of each block, once, is left out).
-        w.fillDrainPerBlock = bm * bn * eo / f.unitLoadBandwidth
-            + (producer ? 0 : loadLatency + q.blockCycles / f.clock) + (s.persistent ? 0 : epilogueSerial)
-        w.chainPerBlock = iterations * iteration + w.fillDrainPerBlock
         w.inflightPerBlock = max(1, depth) * stageBytes
-        // A producer warpgroup's loads run beside the consumers' MMAs: no share of the memory side is serialised.
-        return f.evaluate(w, overlap: producer ? 0 : q.overlap, latencyMargin: q.latencyMargin)
+        let work = w
+        return f.settled { running in
+            var w = work
+            let loadLatency = f.tileLatency(w, miss: miss, bytes: stageBytes, running: running)
+            var iteration = depth >= 1
+                ? smoothMax(iterationWork, loadLatency / depth, p: q.pipelineNorm) : iterationWork + loadLatency
+            iteration += q.iterationCycles / f.clock
+            // A warp-specialised block never retires between tiles, and its producer loads the next tile's stages
+            // while the consumers finish this one: no tile waits for its first loads (the first of each block, once,
+            // is left out).
+            w.fillDrainPerBlock = bm * bn * eo / f.unitLoadBandwidth
+                + (producer ? 0 : loadLatency + q.blockCycles / f.clock) + (s.persistent ? 0 : epilogueSerial)
+            w.chainPerBlock = iterations * iteration + w.fillDrainPerBlock
+            // A producer warpgroup's loads run beside the consumers' MMAs: no share of the memory side is serialised.
+            return f.evaluate(w, overlap: producer ? 0 : q.overlap, latencyMargin: q.latencyMargin)
+        }
     }
 }

@@ -65,18 +65,43 @@ extension MachineFigures {
 
     /// Latency of a pipelined tile load that hits L2 (and misses to DRAM for a share `miss` of its bytes),
     /// queued behind the kernel's own traffic: each level's unloaded latency over (1 - its utilisation), the
-    /// utilisation being the level's share of the kernel's throughput-bound time.
+    /// utilisation being the level's share of the time the kernel runs, `running` (at least its throughput-bound
+    /// time; 0 takes that bound, the longest queue). Use `settled` to find the running time this latency implies.
     @inline(__always)
-    func tileLatency(_ w: KernelWork, miss: Double, bytes: Double) -> Double {
+    func tileLatency(_ w: KernelWork, miss: Double, bytes: Double, running: Double = 0) -> Double {
         let perUnit = Double(ceilDiv(w.grid, unitCount))
         let fill = Double(min(w.grid, unitCount)) * unitLoadBandwidth
         let l2Time = w.l2Bytes / min(l2Bandwidth, fill)
         let dramTime = w.dramBytes / min(dramBandwidth, fill)
         let bound = max(max(perUnit * max(w.matrixPerBlock, w.sharedPerBlock), perUnit * w.vectorPerBlock), max(l2Time, dramTime))
-        guard bound > 0 else { return unloadedL2Latency + miss * unloadedDRAMLatency }
-        let l2Busy = min(utilisationCap, l2Time / bound)
-        let dramBusy = min(dramUtilisationCap, dramTime / bound)
+        let window = max(bound, running)
+        guard window > 0 else { return unloadedL2Latency + miss * unloadedDRAMLatency }
+        let l2Busy = min(utilisationCap, l2Time / window)
+        let dramBusy = min(dramUtilisationCap, dramTime / window)
         return unloadedL2Latency / (1 - l2Busy) + miss * unloadedDRAMLatency / (1 - dramBusy) + bytes / unitLoadBandwidth
+    }
+
+    /// The prediction whose tile loads queue behind the kernel's traffic over the time the kernel itself runs.
+    ///
+    /// A latency-bound kernel spreads its traffic over a longer time than its throughput bound, so its queues are
+    /// shorter than that bound says; taking the bound made a machine with faster DRAM look slower on a decode GEMM
+    /// (L2 then looked busier). `finish` predicts the kernel for a running time (as `tileLatency` takes it); the run
+    /// time falls as that window grows, so the fixed point lies between the bound's answer and the answer over it,
+    /// found by bisection to half a percent.
+    @inline(__always)
+    func settled(_ finish: (_ running: Double) -> Prediction) -> Prediction {
+        @inline(__always) func body(_ p: Prediction) -> Double { p.time.base - p.resources.launch }
+        let first = finish(0)
+        guard first.isFeasible else { return first }
+        var high = body(first)
+        var answer = finish(high)
+        var low = body(answer)
+        while high - low > 0.005 * high {
+            let middle = (low + high) / 2
+            let trial = finish(middle)
+            if body(trial) > middle { low = middle } else { (high, answer) = (middle, trial) }
+        }
+        return answer
     }
 
     /// Combines per-block work into a kernel time.
