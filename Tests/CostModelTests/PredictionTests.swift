@@ -116,3 +116,40 @@ import Workloads
         #expect(p.bottleneck == .matrix)
     }
 }
+
+/// FlashAttention-3's and cuDNN's Hopper attention: persistent, a producer warpgroup loading for two consumer
+/// warpgroups that take turns between their products and their softmax.
+@Suite struct WarpSpecialisedAttentionTests {
+    func problem(batch: Int, seqLen: Int) -> AttentionProblem {
+        AttentionProblem(batch: batch, heads: 16, seqLen: seqLen, headDim: 128, causal: false, dtype: .fp16)
+    }
+    func schedule(warps: Int, persistent: Bool) -> AttentionSchedule {
+        AttentionSchedule(variant: .flash, blockQ: 128, blockKV: 128, warps: warps, stages: 2, persistent: persistent,
+                          compiler: CompilerFacts(toolchain: .cuda))
+    }
+
+    @Test func aPersistentKernelNeedsAProducerAndAWarpgroupThatMultiplies() {
+        let p = h100.predict(attention: problem(batch: 8, seqLen: 2048), schedule(warps: 4, persistent: true))
+        #expect(p.infeasibility == .persistentNeedsWarpgroups(warps: 4))
+        #expect(p.infeasibility?.message.contains("at least 8 warps") == true)
+    }
+
+    /// pytorch/benchmark #2391 timed FA3 on an H100 at head_dim 128, batch x length = 16K tokens, 16 heads: 430,
+    /// 517, 566, 590, 614 and 621 TFLOP/s from 512 to 16K tokens. The turn-taking share was read off the long end;
+    /// the short end, where each query tile's first key/value tile runs alone, checks the per-tile cost.
+    @Test(arguments: [(32, 512, 430.3), (16, 1024, 517.1), (8, 2048, 565.5), (4, 4096, 590.2), (2, 8192, 614.2), (1, 16384, 620.7)])
+    func itRunsAtFlashAttention3sPublishedRates(batch: Int, seqLen: Int, published: Double) {
+        let p = h100.predict(attention: problem(batch: batch, seqLen: seqLen), schedule(warps: 12, persistent: true))
+        let rate = problem(batch: batch, seqLen: seqLen).flops / p.time.base / 1e12
+        #expect(abs(rate / published - 1) < 0.05, "\(seqLen) tokens: \(rate) TFLOP/s against \(published)")
+    }
+
+    @Test func takingTurnsHidesMostOfTheSoftmax() {
+        // The same tiles and warps without warp specialisation run softmax and products nearly in series.
+        let shape = problem(batch: 4, seqLen: 4096)
+        let specialised = h100.predict(attention: shape, schedule(warps: 12, persistent: true))
+        let plain = h100.predict(attention: shape, schedule(warps: 8, persistent: false))
+        #expect(specialised.time.base < 0.8 * plain.time.base)
+        #expect(specialised.bottleneck == .matrix)
+    }
+}

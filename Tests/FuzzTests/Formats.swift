@@ -77,7 +77,7 @@ let formats: [Format] = [
     },
     Format(name: "candidate", fileExtension: "yaml",
            seeds: seeds("plans/examples", ["yaml", "json"], only: ["gemm-fp16-4096.yaml", "softmax-fp16.yaml", "layernorm-fp16.yaml", "elementwise-chain.yaml",
-                                                                    "generic-stencil.yaml", "attention-causal.json"])
+                                                                    "generic-stencil.yaml", "attention-causal.json", "attention-warp-specialised.yaml"])
                + seeds("plans/h100") + seeds("plans/pocl") + seeds("plans/bench")
                + seeds("Tests/PlannerTests/Fixtures", only: ["tiny-sgemm.yaml", "stream-variants.yaml"]),
            generated: [Format.Seed(name: "generated: seven schedule keys of 1,000 values", bytes: Array(wideSchedule.utf8))]) { path, _ in

@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func everyShippedExampleRuns() throws {
-        for name in ["gemm-fp16-4096.yaml", "elementwise-chain.yaml", "softmax-fp16.yaml", "attention-causal.json", "generic-stencil.yaml"] {
+        for name in ["gemm-fp16-4096.yaml", "elementwise-chain.yaml", "softmax-fp16.yaml", "attention-causal.json", "attention-warp-specialised.yaml", "generic-stencil.yaml"] {
             let result = try runKernelCast(["predict", "plans/examples/\(name)", "--machine", Self.machine, "--top", "1"])
             #expect(result.status == 0, "\(name): \(result.stderr)")
             #expect(result.stdout.contains("\nbest: "), "\(name)")

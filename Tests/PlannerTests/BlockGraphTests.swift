@@ -121,6 +121,28 @@ import Workloads
         #expect([s.blockM, s.blockN, s.blockK, s.stages] == [tile[0], tile[1], tile[2], stages])
     }
 
+    @Test func cuDNNsAttentionRunsPersistentWithTheTileItsNameSpells() throws {
+        // The H100 eager block's attention as torch.profiler recorded it: 132 blocks of 384 threads, 227 KiB.
+        let trace = """
+            {"traceEvents": [
+              {"ph": "X", "cat": "cpu_op", "name": "aten::_scaled_dot_product_cudnn_attention", "ts": 10, "dur": 50, "pid": 1, "tid": 7,
+               "args": {"External id": 2, "Input Dims": [[4, 32, 2048, 128], [4, 32, 2048, 128], [4, 32, 2048, 128], [], [], [], [], []],
+                        "Input type": ["c10::Half", "c10::Half", "c10::Half", "", "Scalar", "Scalar", "Scalar", ""],
+                        "Concrete Inputs": ["", "", "", "", "False", "0.", "True", ""]}},
+              {"ph": "X", "cat": "cuda_runtime", "name": "cuLaunchKernelEx", "ts": 20, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 11}},
+              {"ph": "X", "cat": "kernel", "name": "cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_f16_knob_7_64x128x128_4x1x1_cga1x1x1_kernel0_0",
+               "ts": 30, "dur": 269, "pid": 0, "tid": 9, "args": {"correlation": 11, "registers per thread": 168, "shared memory": 232448,
+                                                                 "grid": [132, 1, 1], "block": [384, 1, 1]}}
+            ]}
+            """
+        let candidates = Array(try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space.candidates)
+        // 64 query rows x 128 keys at head_dim 128; 132 blocks for 4 x 32 x 32 query tiles: persistent. Its two
+        // consumer warpgroups work on 128 queries at once (32 KiB of Q), leaving three 64 KiB stages of K and V.
+        #expect(candidates == [.attention(AttentionProblem(batch: 4, heads: 32, seqLen: 2048, headDim: 128, causal: true, dtype: .fp16),
+                                          AttentionSchedule(variant: .flash, blockQ: 64, blockKV: 128, warps: 12, stages: 3, persistent: true,
+                                                            compiler: CompilerFacts(toolchain: .cuda, registersPerThread: 168, sharedBytes: 232_448)))])
+    }
+
     @Test func aLibraryGemmWithoutATileInItsNameGetsTheLibrarysSchedules() throws {
         let trace = Self.launchedTrace.replacingOccurrences(of: "nvjet_sm90_hsh_128x256_64x4_2x1_v_bz_coopA_bias_TNN", with: "gemm_kernel")
         let space = try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space

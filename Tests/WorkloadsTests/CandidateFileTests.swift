@@ -96,6 +96,22 @@ import Testing
         #expect(space.problemFields.map(\.key).suffix(2) == ["kv_heads", "query_len"])
     }
 
+    @Test func aPersistentAttentionScheduleIsAnAxis() throws {
+        let text = """
+            version: 1
+            name: fa3
+            family: attention
+            compiler: cuda
+            problem: {batch: 4, heads: 32, seq_len: 2048, head_dim: 128, causal: true, dtype: fp16}
+            schedule: {variant: flash, block_q: 128, block_kv: 128, warps: 12, stages: 2, persistent: [false, true]}
+            """
+        let space = try CandidateFile.parse(text, file: "a.yaml")
+        #expect(space.count == 2)
+        #expect(space.candidate(at: 1).label == "flash q128 kv128 w12 s2 persistent")
+        #expect(space.candidate(at: 1).scheduleFields.last?.key == "persistent")
+        #expect(space.candidate(at: 0).scheduleFields.map(\.key) == ["variant", "block_q", "block_kv", "warps", "stages"])
+    }
+
     @Test func aCausalPrefillKeepsItsTriangle() {
         let square = AttentionProblem(batch: 1, heads: 1, seqLen: 1024, headDim: 64, causal: true, dtype: .fp16)
         #expect(square.flops == 4 * 1024 * 512 * 64)
@@ -215,7 +231,7 @@ import Testing
 
     @Test func shippedExamplesParse() throws {
         let folder = repositoryRoot + "/plans/examples"
-        for name in ["gemm-fp16-4096.yaml", "elementwise-chain.yaml", "softmax-fp16.yaml", "layernorm-fp16.yaml", "attention-causal.json", "generic-stencil.yaml"] {
+        for name in ["gemm-fp16-4096.yaml", "elementwise-chain.yaml", "softmax-fp16.yaml", "layernorm-fp16.yaml", "attention-causal.json", "attention-warp-specialised.yaml", "generic-stencil.yaml"] {
             let space = try CandidateFile.load(path: "\(folder)/\(name)")
             #expect(space.count > 0, "\(name)")
         }

@@ -108,9 +108,18 @@ extension CostModel {
         // Rule: matrix units need a rate for the input precision.
         if peak == 0 { return .infeasible(.noMatrixRate(p.dtype.precision), flops: p.flops) }
 
-        let e = Double(p.dtype.bytes)
-        let bq = Double(blockQ), bkv = Double(blockKV), d = Double(p.headDim), t = Double(threads)
         let wgmma = f.asyncMatrixUnits && blockQ >= 64 && warps >= 4
+        // Rule: a persistent kernel is warp-specialised: a producer warpgroup issues the loads and hands its
+        // registers to the warpgroups that multiply, on wgmma's 64-row tiles.
+        let producer = s.persistent
+        if producer && !(wgmma && warps >= 8) { return .infeasible(.persistentNeedsWarpgroups(warps: warps), flops: p.flops) }
+        let consumerWarps = producer ? warps - 4 : warps
+        // A persistent block's consumer warpgroups each take 64 rows or more: several of them split one query tile
+        // (FlashAttention-3's 128 rows for two) or take a tile each (cuDNN's 64-row tiles); either way the block
+        // works on `rows` queries at once.
+        let rows = producer ? max(blockQ, 64 * (consumerWarps / 4)) : blockQ
+        let e = Double(p.dtype.bytes)
+        let bq = Double(rows), bkv = Double(blockKV), d = Double(p.headDim)
         let rate = wgmma || !f.asyncMatrixUnits ? peak : peak * q.mmaSyncFraction / q.wgmmaFraction
         // Shared memory: the Q tile and `stages` buffers of K and V tiles.
         let estimate = Int(bq * d * e + Double(max(1, stages)) * 2 * bkv * d * e)
@@ -121,12 +130,15 @@ extension CostModel {
         }
         // Registers: the output accumulator and the score tile in fp32 (with their fragments and staging, about
         // 1.15 per element on the H100), row statistics, the kernel's bookkeeping.
-        let wanted = 1.15 * (bq * d + bq * bkv) / t + 2 * bq / t + q.baseRegisters + 20
+        let consumerThreads = Double(consumerWarps * f.warpWidth)
+        let need = 1.15 * (bq * d + bq * bkv) / consumerThreads + 2 * bq / consumerThreads + q.baseRegisters + 20
+        // With a producer, a block's registers per thread average the consumers' need and the producer's.
+        let wanted = producer ? (need * Double(consumerWarps) + q.producerRegisters * 4) / Double(warps) : need
         let (registers, spilled) = self.registers(estimate: wanted, threads: threads, facts: s.compiler)
         let occupancy = f.occupancy(threadsPerBlock: threads, registersPerThread: registers, sharedBytes: shared)
         if occupancy.blocksPerUnit == 0 { return .infeasible(doesNotFit(occupancy), flops: p.flops) }
 
-        let qBlocks = ceilDiv(p.queryLen, blockQ)
+        let qBlocks = ceilDiv(p.queryLen, rows)
         // Key/value tiles per block: all of its split's keys, or (causal) those up to the diagonal, on average; the
         // queries are the last query_len positions, so a query tile sees the keys before them all.
         let kv = Double(p.seqLen), ql = Double(p.queryLen)
@@ -145,17 +157,19 @@ extension CostModel {
         let perUnit = ceilDiv(w.grid, f.unitCount)
         let resident = min(occupancy.blocksPerUnit, perUnit)
         var productRate = rate
-        if wgmma && resident * warps / 4 <= 1 { productRate *= q.singleWarpgroupFraction }
+        if wgmma && resident * consumerWarps / 4 <= 1 { productRate *= q.singleWarpgroupFraction }
         if spilled > 0 { productRate /= 1 + Double(spilled) / q.spillHalvingRegisters }
         let mmaPerTile = 4 * bq * bkv * d / productRate
         let softmaxSpecial = (bq * bkv + bq) / f.specialPerUnit
         // Scale, mask, max, subtract, sum, convert per score; rescale the accumulator per tile.
         let softmaxVector = (bq * bkv * 7 + bq * d * 2) / Double(f.warpWidth) / f.issuePerUnit
-        w.computeSerialFraction = q.flashSerialFraction
+        // Consumer warpgroups of a warp-specialised block take turns: one's softmax runs while another multiplies.
+        let pingPong = producer && consumerWarps / 4 >= 2
+        w.computeSerialFraction = pingPong ? q.pingPongSerialFraction : q.flashSerialFraction
         w.matrixPerBlock = tiles * mmaPerTile
         w.specialPerBlock = tiles * softmaxSpecial
         w.vectorPerBlock = tiles * softmaxVector
-        let groupsAlongQ = wgmma ? Double(max(1, min(warps / 4, blockQ / 64))) : Double(warps)
+        let groupsAlongQ = wgmma ? Double(max(1, min(consumerWarps / 4, rows / 64))) : Double(warps)
         let tileBytes = 2 * bkv * d * e
         let sharedMoved = tiles * tileBytes * (1 + groupsAlongQ) + bq * d * e * 2
         w.sharedPerBlock = sharedMoved / f.sharedBandwidthPerUnit
@@ -173,23 +187,30 @@ extension CostModel {
         // Within a block the two products and the softmax between them are dependent: per tile they add up.
         // When more warpgroups than 64-row slices share a query tile, each score row is split across them and
         // its max and sum cross warpgroups through shared memory, twice per tile.
-        let groupsAlongKV = wgmma ? Double(max(1, (warps / 4) / max(1, blockQ / 64))) : 1
+        let groupsAlongKV = wgmma ? Double(max(1, (consumerWarps / 4) / max(1, rows / 64))) : 1
         var reduce = (2 * q.shuffleCycles + q.iterationCycles) / f.clock
         if groupsAlongKV > 1 {
             // Shared-memory exchanges and barriers stall every warp of the block: throughput as well as latency.
             reduce += q.crossWarpgroupCycles / f.clock
             w.vectorPerBlock += tiles * q.crossWarpgroupCycles / f.clock
         }
-        let depth = Double(max(1, stages - 1))
-        w.fillDrainPerBlock = f.dramLatency + bq * d * e * 2 / f.unitLoadBandwidth + q.blockCycles / f.clock
+        // A producer keeps all `stages` loads in flight and never retires: the next query tile's loads are issued
+        // while this one finishes, so no tile waits for its first loads. Its first key/value tile still runs its
+        // chain alone (no earlier scores to overlap with), and it stores its output.
+        let depth = Double(producer ? stages : max(1, stages - 1))
+        w.fillDrainPerBlock = producer ? mmaPerTile + softmaxSpecial + softmaxVector + reduce + bq * d * e / f.unitLoadBandwidth
+            : f.dramLatency + bq * d * e * 2 / f.unitLoadBandwidth + q.blockCycles / f.clock
         w.inflightPerBlock = depth * tileBytes
+        let groups = pingPong ? Double(consumerWarps / 4) : 1
         let work = w
         let attention = f.settled { running in
             var w = work
             let loadLatency = f.tileLatency(w, miss: 0, bytes: tileBytes, running: running)
-            let perTile = smoothMax(mmaPerTile + softmaxSpecial + softmaxVector + reduce, loadLatency / depth, p: q.pipelineNorm)
+            // Taking turns, the warpgroups keep the matrix units busy unless one tile's chain outlasts their products.
+            let step = max(mmaPerTile, (mmaPerTile + softmaxSpecial + softmaxVector + reduce) / groups)
+            let perTile = smoothMax(step, loadLatency / depth, p: q.pipelineNorm)
             w.chainPerBlock = tiles * perTile + w.fillDrainPerBlock
-            return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
+            return f.evaluate(w, overlap: producer ? 0 : q.overlap, latencyMargin: q.latencyMargin)
         }
         guard s.splitKV > 1 else { return attention }
         // The combining kernel reads each query's split partials and writes its output once.

@@ -25,6 +25,9 @@ public enum Infeasibility: Hashable, Sendable {
     case unknownMemoryLevel
     /// Welford's running mean and variance are a layernorm's statistics; other row ops have none to gather.
     case welfordNeedsLayernorm
+    /// A persistent attention kernel is warp-specialised: asynchronous matrix units (wgmma, 64-row tiles) and a
+    /// producer warpgroup beside at least one that multiplies.
+    case persistentNeedsWarpgroups(warps: Int)
 
     /// Schedule keys, spelt as in files, for messages.
     public enum ScheduleKey: String, Hashable, Sendable {
@@ -45,6 +48,7 @@ public enum Infeasibility: Hashable, Sendable {
         case .missing: "missing value"
         case .unknownMemoryLevel: "memory level"
         case .welfordNeedsLayernorm: "statistics"
+        case .persistentNeedsWarpgroups: "warp specialisation"
         }
     }
 
@@ -73,6 +77,8 @@ public enum Infeasibility: Hashable, Sendable {
             return "bytes name a memory level the machine does not have"
         case .welfordNeedsLayernorm:
             return "statistics welford gathers a layernorm's mean and variance; other row ops take sums"
+        case let .persistentNeedsWarpgroups(warps):
+            return "persistent attention needs wgmma (block_q >= 64 on a machine with asynchronous matrix units) and at least 8 warps (a producer warpgroup and one that multiplies), got \(warps) warps"
         }
     }
 }

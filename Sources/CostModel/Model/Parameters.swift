@@ -99,6 +99,12 @@ public struct Parameters: Hashable, Sendable {
     /// two products) that does not overlap the dominant one: Triton's flash loop on Hopper runs them nearly in
     /// series (H100: about 0.8 x their sum per tile).
     public var flashSerialFraction = 0.7
+    /// The same share when the consumer warpgroups of a warp-specialised kernel take turns (FlashAttention-3's
+    /// ping-pong): a quarter. FA3 on the H100 at head_dim 128 levels off at about 620 TFLOP/s for long sequences
+    /// (pytorch/benchmark #2391: 565, 590, 614, 621 TFLOP/s at 2K, 4K, 8K, 16K tokens), about 1.25 x the products'
+    /// time at the ceiling the library GEMM reaches, where exp and the softmax arithmetic take about as long as
+    /// the products (head_dim 128).
+    public var pingPongSerialFraction = 0.25
     /// torch's masked_fill_ with a broadcast mask takes the non-vectorised indexing path: the share of DRAM
     /// bandwidth it reaches.
     public var broadcastMaskFraction = 0.35

@@ -196,7 +196,7 @@ public struct BlockGraph: Sendable {
     }
 
     /// The one schedule a launched library kernel ran with (a GEMM whose name spells no tile: the library's
-    /// schedules), or nil for attention, whose launch does not say enough. Registers and shared memory are the
+    /// schedules), or nil for an attention kernel whose name spells no tile. Registers and shared memory are the
     /// compiler's facts; CUDA's rules.
     static func asRun(_ work: Work, _ launch: Launch) -> CandidateSpace.Body? {
         let facts = CompilerFacts(toolchain: .cuda, registersPerThread: launch.registersPerThread, sharedBytes: launch.sharedBytes)
@@ -225,7 +225,20 @@ public struct BlockGraph: Sendable {
             let statistics: RowStatistics = torchNorm && p.op == .layernorm ? .welford : .sums
             return .reduction(p, ReductionAxes(rowsPerBlock: [rowsPerBlock], blockWidth: [width], warps: [warps],
                                                statistics: [statistics]), facts)
-        case .attention, .unmodelled:
+        case let .attention(p):
+            // cuDNN's flash kernels spell query rows x key/value rows x head_dim (`..._64x128x128_4x1x1_...`).
+            guard let tile = LibraryGemmTile(kernel: launch.kernel), tile.k == p.headDim else { return nil }
+            // Fewer blocks than query tiles, with warpgroups to spare for a producer: persistent and warp-specialised.
+            let queryTiles = (p.queryLen + tile.m - 1) / tile.m * p.batch * p.heads
+            let persistent = launch.blocks < queryTiles && warps >= 8
+            // Stages the name does not give: as many key/value tile pairs as the shared memory holds beside the
+            // queries the block works on at once.
+            let rows = persistent ? max(tile.m, 64 * ((warps - 4) / 4)) : tile.m
+            let stageBytes = 2 * tile.n * p.headDim * p.dtype.bytes
+            let stages = max(2, ((launch.sharedBytes ?? 0) - rows * p.headDim * p.dtype.bytes) / max(1, stageBytes))
+            return .attention(p, AttentionAxes(variants: [.flash], blockQ: [tile.m], blockKV: [tile.n], warps: [warps],
+                                               stages: [stages], persistent: [persistent]), facts)
+        case .unmodelled:
             return nil
         }
     }

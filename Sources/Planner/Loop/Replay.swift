@@ -64,7 +64,10 @@ public enum Replay {
             let variants = Array(Set(measured.results.compactMap { if case let .attention(_, s) = $0.candidate { s.variant } else { nil } }))
             body = .attention(problem, AttentionAxes(variants: variants.sorted { $0.rawValue > $1.rawValue }, blockQ: a(\.blockQ),
                                                      blockKV: a(\.blockKV), warps: a(\.warps), stages: a(\.stages),
-                                                     splitKV: a { $0.splitKV }), .none)
+                                                     splitKV: a { $0.splitKV },
+                                                     persistent: Array(Set(measured.results.compactMap {
+                                                         if case let .attention(_, s) = $0.candidate { s.persistent } else { nil }
+                                                     })).sorted { !$0 && $1 }), .none)
         case .generic:
             return nil
         }

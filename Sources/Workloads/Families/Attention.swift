@@ -57,6 +57,10 @@ public struct AttentionSchedule: Hashable, Sendable {
     /// Flash only: blocks sharing one query tile, each over a slice of the keys, their partial outputs combined by a
     /// second kernel (flash-decoding); 1 walks all keys in one block.
     public var splitKV: Int
+    /// Flash only: a persistent, warp-specialised kernel (FlashAttention-3, cuDNN's sm90 flash kernels): one block
+    /// per SM loops over query tiles while a producer warpgroup loads key/value tiles and the other warpgroups
+    /// take turns between their products and their softmax.
+    public var persistent: Bool
     public var compiler: CompilerFacts
 
     public enum Variant: String, CaseIterable, Hashable, Sendable {
@@ -68,9 +72,10 @@ public struct AttentionSchedule: Hashable, Sendable {
 
     public init(
         variant: Variant, blockQ: Int? = nil, blockKV: Int? = nil, warps: Int? = nil, stages: Int? = nil,
-        splitKV: Int = 1, compiler: CompilerFacts = .none
+        splitKV: Int = 1, persistent: Bool = false, compiler: CompilerFacts = .none
     ) {
         self.splitKV = splitKV
+        self.persistent = persistent
         self.variant = variant
         self.blockQ = blockQ
         self.blockKV = blockKV
@@ -88,10 +93,12 @@ public struct AttentionAxes: Hashable, Sendable {
     public var warps: [Int]
     public var stages: [Int]
     public var splitKV: [Int]
+    public var persistent: [Bool]
 
     public init(variants: [AttentionSchedule.Variant], blockQ: [Int], blockKV: [Int], warps: [Int], stages: [Int],
-                splitKV: [Int] = [1]) {
+                splitKV: [Int] = [1], persistent: [Bool] = [false]) {
         self.variants = variants
+        self.persistent = persistent
         self.blockQ = blockQ
         self.blockKV = blockKV
         self.warps = warps
@@ -101,7 +108,8 @@ public struct AttentionAxes: Hashable, Sendable {
 
     var hasNaive: Bool { variants.contains(.naive) }
     var flashCount: Int {
-        variants.contains(.flash) ? blockQ.count * blockKV.count * warps.count * stages.count * splitKV.count : 0
+        variants.contains(.flash)
+            ? blockQ.count * blockKV.count * warps.count * stages.count * splitKV.count * persistent.count : 0
     }
 
     public var count: Int { (hasNaive ? 1 : 0) + flashCount }
@@ -112,11 +120,13 @@ public struct AttentionAxes: Hashable, Sendable {
             if rest == 0 { return AttentionSchedule(variant: .naive, compiler: compiler) }
             rest -= 1
         }
+        let ps = persistent[rest % persistent.count]; rest /= persistent.count
         let split = splitKV[rest % splitKV.count]; rest /= splitKV.count
         let s = stages[rest % stages.count]; rest /= stages.count
         let w = warps[rest % warps.count]; rest /= warps.count
         let kv = blockKV[rest % blockKV.count]; rest /= blockKV.count
         let q = blockQ[rest % blockQ.count]
-        return AttentionSchedule(variant: .flash, blockQ: q, blockKV: kv, warps: w, stages: s, splitKV: split, compiler: compiler)
+        return AttentionSchedule(variant: .flash, blockQ: q, blockKV: kv, warps: w, stages: s, splitKV: split,
+                                 persistent: ps, compiler: compiler)
     }
 }
