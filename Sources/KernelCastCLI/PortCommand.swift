@@ -52,7 +52,7 @@ struct PortCommand: ParsableCommand {
             print(portJSON(report, from: source.name, to: target.name, refinement: loaded?.1).rendered())
         case .table:
             var lines = ["port \(candidateSpace.name) from \(source.name) to \(target.name)"]
-            if let loaded, let ported, ported.families.isEmpty && ported.machineFields.isEmpty {
+            if loaded != nil, let ported, ported.families.isEmpty && ported.machineFields.isEmpty {
                 lines.append("\(ported.validation): both sides use the cost model's default terms")
             } else if let loaded, let ported {
                 lines.append("carried from \(loaded.1): family terms of " + Family.allCases.filter { ported.families[$0]?.accepted == true }.map(\.rawValue).joined(separator: ", ")
