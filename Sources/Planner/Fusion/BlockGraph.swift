@@ -203,7 +203,7 @@ public struct BlockGraph: Sendable {
         let warps = max(1, launch.threadsPerBlock / 32)  // a CUDA profiler trace: warps of 32 threads
         switch work {
         case let .gemm(p):
-            guard let tile = LibraryGemmTile(kernel: launch.kernel) else { return .gemm(p, GemmAxes.library, CompilerFacts(toolchain: .cuda)) }
+            guard let tile = LibraryTile(kernel: launch.kernel) else { return .gemm(p, GemmAxes.library, CompilerFacts(toolchain: .cuda)) }
             // Stages the name does not give: as many A and B tiles as the shared memory holds.
             let stageBytes = (tile.m + tile.n) * tile.k * p.dtype.bytes
             let stages = tile.stages ?? max(2, (launch.sharedBytes ?? 0) / max(1, stageBytes))
@@ -227,7 +227,7 @@ public struct BlockGraph: Sendable {
                                                statistics: [statistics]), facts)
         case let .attention(p):
             // cuDNN's flash kernels spell query rows x key/value rows x head_dim (`..._64x128x128_4x1x1_...`).
-            guard let tile = LibraryGemmTile(kernel: launch.kernel), tile.k == p.headDim else { return nil }
+            guard let tile = LibraryTile(kernel: launch.kernel), tile.k == p.headDim else { return nil }
             // Fewer blocks than query tiles, with warpgroups to spare for a producer: persistent and warp-specialised.
             let queryTiles = (p.queryLen + tile.m - 1) / tile.m * p.batch * p.heads
             let persistent = launch.blocks < queryTiles && warps >= 8
@@ -244,9 +244,10 @@ public struct BlockGraph: Sendable {
     }
 }
 
-/// The tile a library GEMM kernel's name spells: cuBLAS's nvjet kernels (`nvjet_sm90_hsh_192x192_64x4_2x1_...`: M x N
-/// tile, then K x stages) and CUTLASS-style names (`..._128x256x64_...`, `tilesize128x256x64`).
-struct LibraryGemmTile: Equatable {
+/// The tile a library kernel's name spells: cuBLAS's nvjet kernels (`nvjet_sm90_hsh_192x192_64x4_2x1_...`: M x N
+/// tile, then K x stages), CUTLASS-style names (`..._128x256x64_...`, `tilesize128x256x64`) and cuDNN's flash kernels
+/// (`..._64x128x128_4x1x1_...`: query rows x key/value rows x head_dim, read as m x n x k).
+struct LibraryTile: Equatable {
     var m: Int
     var n: Int
     var k: Int
