@@ -114,10 +114,7 @@ extension CostModel {
         let producer = s.persistent
         if producer && !(wgmma && warps >= 8) { return .infeasible(.persistentNeedsWarpgroups(warps: warps), flops: p.flops) }
         let consumerWarps = producer ? warps - 4 : warps
-        // A persistent block's consumer warpgroups each take 64 rows or more: several of them split one query tile
-        // (FlashAttention-3's 128 rows for two) or take a tile each (cuDNN's 64-row tiles); either way the block
-        // works on `rows` queries at once.
-        let rows = producer ? max(blockQ, 64 * (consumerWarps / 4)) : blockQ
+        let rows = s.rowsAtOnce ?? blockQ
         let e = Double(p.dtype.bytes)
         let bq = Double(rows), bkv = Double(blockKV), d = Double(p.headDim)
         let rate = wgmma || !f.asyncMatrixUnits ? peak : peak * q.mmaSyncFraction / q.wgmmaFraction

@@ -233,7 +233,7 @@ public struct BlockGraph: Sendable {
             let persistent = launch.blocks < queryTiles && warps >= 8
             // Stages the name does not give: as many key/value tile pairs as the shared memory holds beside the
             // queries the block works on at once.
-            let rows = persistent ? max(tile.m, 64 * ((warps - 4) / 4)) : tile.m
+            let rows = AttentionSchedule(variant: .flash, blockQ: tile.m, blockKV: tile.n, warps: warps, persistent: persistent).rowsAtOnce ?? tile.m
             let stageBytes = 2 * tile.n * p.headDim * p.dtype.bytes
             let stages = max(2, ((launch.sharedBytes ?? 0) - rows * p.headDim * p.dtype.bytes) / max(1, stageBytes))
             return .attention(p, AttentionAxes(variants: [.flash], blockQ: [tile.m], blockKV: [tile.n], warps: [warps],

@@ -63,6 +63,15 @@ public struct AttentionSchedule: Hashable, Sendable {
     public var persistent: Bool
     public var compiler: CompilerFacts
 
+    /// Queries a flash block works on at once: `block_q`, or for a persistent block at least 64 per consumer
+    /// warpgroup (its warps less the producer's four): several warpgroups split one query tile (FlashAttention-3's
+    /// 128 rows for two) or each takes a tile of its own (cuDNN's 64-row tiles). Nil for naive.
+    public var rowsAtOnce: Int? {
+        guard let blockQ else { return nil }
+        guard persistent, let warps else { return blockQ }
+        return max(blockQ, 64 * ((warps - 4) / 4))
+    }
+
     public enum Variant: String, CaseIterable, Hashable, Sendable {
         /// Three kernels: S = Q K^T (materialised), P = softmax(S), O = P V.
         case naive
