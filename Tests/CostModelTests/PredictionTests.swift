@@ -144,6 +144,19 @@ import Workloads
         #expect(abs(rate / published - 1) < 0.05, "\(seqLen) tokens: \(rate) TFLOP/s against \(published)")
     }
 
+    @Test func mmaSyncIsTheAmperePathOnHopper() {
+        // FlashAttention-2's tile on the H100: the same tile and warps that would take wgmma run on mma.sync when the
+        // schedule says so, at the lower rate.
+        let shape = AttentionProblem(batch: 4, heads: 32, seqLen: 2048, headDim: 128, causal: true, dtype: .fp16)
+        func predict(_ mmaSync: Bool) -> Prediction {
+            h100.predict(attention: shape, AttentionSchedule(variant: .flash, blockQ: 128, blockKV: 64, warps: 4, stages: 2,
+                                                             mmaSync: mmaSync, compiler: CompilerFacts(toolchain: .cuda)))
+        }
+        #expect(predict(false).matrixPath == .wgmma)
+        #expect(predict(true).matrixPath == .mmaSync)
+        #expect(predict(true).time.base > predict(false).time.base)
+    }
+
     @Test func takingTurnsHidesMostOfTheSoftmax() {
         // The same tiles and warps without warp specialisation run softmax and products nearly in series.
         let shape = problem(batch: 4, seqLen: 4096)

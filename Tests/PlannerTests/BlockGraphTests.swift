@@ -143,6 +143,27 @@ import Workloads
                                                             compiler: CompilerFacts(toolchain: .cuda, registersPerThread: 168, sharedBytes: 232_448)))])
     }
 
+    @Test func flashAttention2RunsItsTraitsTileOnMmaSync() throws {
+        // torch's flash backend on the H100: 16 x 4 x 32 blocks of 128 threads, 64 KiB, 255 registers.
+        let trace = """
+            {"traceEvents": [
+              {"ph": "X", "cat": "cpu_op", "name": "aten::_scaled_dot_product_flash_attention", "ts": 10, "dur": 50, "pid": 1, "tid": 7,
+               "args": {"External id": 2, "Input Dims": [[4, 32, 2048, 128], [4, 32, 2048, 128], [4, 32, 2048, 128], [], [], [], []],
+                        "Input type": ["c10::Half", "c10::Half", "c10::Half", "Scalar", "Scalar", "Scalar", ""],
+                        "Concrete Inputs": ["", "", "", "0.", "True", "False", ""]}},
+              {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 20, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 11}},
+              {"ph": "X", "cat": "kernel", "name": "void pytorch_flash::flash_fwd_kernel<Flash_fwd_kernel_traits<128, 128, 64, 4, false, false, cutlass::half_t, Flash_kernel_traits<128, 128, 64, 4, cutlass::half_t> >, false, true, false, false, true, true, false, false>(pytorch_flash::Flash_fwd_params)",
+               "ts": 30, "dur": 492, "pid": 0, "tid": 9, "args": {"correlation": 11, "registers per thread": 255, "shared memory": 65536,
+                                                                 "grid": [16, 4, 32], "block": [128, 1, 1]}}
+            ]}
+            """
+        let candidates = Array(try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space.candidates)
+        // head_dim 128, 128 query rows, 64 keys a tile, 4 warps; 32 KiB of Q leave one 32 KiB K and V pair (stages: at least 2).
+        #expect(candidates == [.attention(AttentionProblem(batch: 4, heads: 32, seqLen: 2048, headDim: 128, causal: true, dtype: .fp16),
+                                          AttentionSchedule(variant: .flash, blockQ: 128, blockKV: 64, warps: 4, stages: 2, mmaSync: true,
+                                                            compiler: CompilerFacts(toolchain: .cuda, registersPerThread: 255, sharedBytes: 65_536)))])
+    }
+
     @Test func aLibraryGemmWithoutATileInItsNameGetsTheLibrarysSchedules() throws {
         let trace = Self.launchedTrace.replacingOccurrences(of: "nvjet_sm90_hsh_128x256_64x4_2x1_v_bz_coopA_bias_TNN", with: "gemm_kernel")
         let space = try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space

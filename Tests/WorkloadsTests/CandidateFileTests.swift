@@ -112,6 +112,20 @@ import Testing
         #expect(space.candidate(at: 0).scheduleFields.map(\.key) == ["variant", "block_q", "block_kv", "warps", "stages"])
     }
 
+    @Test func anAttentionScheduleCanAskForMmaSync() throws {
+        let text = """
+            version: 1
+            name: fa2
+            family: attention
+            problem: {batch: 4, heads: 32, seq_len: 2048, head_dim: 128, causal: true, dtype: fp16}
+            schedule: {variant: flash, block_q: 128, block_kv: 64, warps: 4, stages: 2, mma_sync: [false, true]}
+            """
+        let space = try CandidateFile.parse(text, file: "a.yaml")
+        #expect(space.count == 2)
+        #expect(space.candidate(at: 1).label == "flash q128 kv64 w4 s2 mma.sync")
+        #expect(space.candidate(at: 1).scheduleFields.last?.key == "mma_sync")
+    }
+
     @Test func aCausalPrefillKeepsItsTriangle() {
         let square = AttentionProblem(batch: 1, heads: 1, seqLen: 1024, headDim: 64, causal: true, dtype: .fp16)
         #expect(square.flops == 4 * 1024 * 512 * 64)

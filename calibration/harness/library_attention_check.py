@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Each attention item of a library_kernels.json against the model (KernelCast check, runs here, no GPU).
 
-A kernel whose name spells its tile (cuDNN's `..._64x128x128_...`) is predicted as it launched, as `kernelcast fusion`
-imports it from a trace (docs/fusion.md): persistent when it launched fewer blocks than query tiles with 8 warps or
-more, stages from its shared memory. Any other kernel (FlashAttention-2's templates) gets the default flash space's
-best. Prints measured (CUPTI) against predicted (without the launch) per item and the mean |error| per library.
+A kernel whose name spells its tile is predicted as it launched, as `kernelcast fusion` imports it from a trace
+(docs/fusion.md): cuDNN's `..._64x128x128_...` persistent when it launched fewer blocks than query tiles with 8 warps
+or more, FlashAttention-2's `Flash_fwd_kernel_traits<128, 128, 64, 4, ...>` on mma.sync; stages from its shared
+memory. Any other kernel gets the default flash space's best. Prints measured (CUPTI) against predicted (without the launch) per item and the mean |error| per library.
 
     python3 calibration/harness/library_attention_check.py --machine M --kernels FILE [--kernelcast .build/debug/kernelcast]
 """
@@ -31,7 +31,16 @@ def main():
         warps = k["block"][0] * k["block"][1] * k["block"][2] // 32
         grid = k["grid"][0] * k["grid"][1] * k["grid"][2]
         tile = re.search(r"_(\d+)x(\d+)x(\d+)_", k["name"])
-        if tile and int(tile.group(3)) == p["head_dim"]:
+        traits = re.search(r"Flash_fwd_kernel_traits<(\d+), (\d+), (\d+), (\d+),", k["name"])
+        if traits and int(traits.group(1)) == p["head_dim"]:
+            d, bq, bkv, warps = map(int, traits.groups())
+            stages = max(2, (k["shared_memory"] - bq * d * 2) // (2 * bkv * d * 2))
+            schedule = (f"{{variant: flash, block_q: {bq}, block_kv: {bkv}, warps: {warps}, stages: {stages}, "
+                        f"mma_sync: true}}")
+            compiler = (f"{{toolchain: cuda, registers_per_thread: {k['registers_per_thread']}, "
+                        f"shared_bytes: {k['shared_memory']}}}")
+            library = "FA2 as launched"
+        elif tile and int(tile.group(3)) == p["head_dim"]:
             bq, bkv, d = map(int, tile.groups())
             persistent = grid < -(-p["seq_len"] // bq) * p["batch"] * p["heads"] and warps >= 8
             rows = max(bq, 64 * ((warps - 4) // 4)) if persistent else bq
@@ -40,7 +49,7 @@ def main():
                         f"persistent: {str(persistent).lower()}}}")
             compiler = (f"{{toolchain: cuda, registers_per_thread: {k['registers_per_thread']}, "
                         f"shared_bytes: {k['shared_memory']}}}")
-            library = "as launched"
+            library = "cuDNN as launched"
         else:
             schedule = "{variant: flash, block_q: [64, 128], block_kv: [32, 64, 128], warps: [4, 8], stages: [2, 3]}"
             compiler, library = "cuda", "default flash space"

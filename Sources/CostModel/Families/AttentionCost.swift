@@ -108,7 +108,7 @@ extension CostModel {
         // Rule: matrix units need a rate for the input precision.
         if peak == 0 { return .infeasible(.noMatrixRate(p.dtype.precision), flops: p.flops) }
 
-        let wgmma = f.asyncMatrixUnits && blockQ >= 64 && warps >= 4
+        let wgmma = f.asyncMatrixUnits && blockQ >= 64 && warps >= 4 && !s.mmaSync
         // Rule: a persistent kernel is warp-specialised: a producer warpgroup issues the loads and hands its
         // registers to the warpgroups that multiply, on wgmma's 64-row tiles.
         let producer = s.persistent

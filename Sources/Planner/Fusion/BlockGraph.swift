@@ -226,6 +226,13 @@ public struct BlockGraph: Sendable {
             return .reduction(p, ReductionAxes(rowsPerBlock: [rowsPerBlock], blockWidth: [width], warps: [warps],
                                                statistics: [statistics]), facts)
         case let .attention(p):
+            // FlashAttention-2 (torch's flash backend) spells its tile in its traits and multiplies with mma.sync.
+            if let traits = FlashTraits(kernel: launch.kernel), traits.headDim == p.headDim {
+                let stages = max(2, ((launch.sharedBytes ?? 0) - traits.blockQ * p.headDim * p.dtype.bytes)
+                    / max(1, 2 * traits.blockKV * p.headDim * p.dtype.bytes))
+                return .attention(p, AttentionAxes(variants: [.flash], blockQ: [traits.blockQ], blockKV: [traits.blockKV],
+                                                   warps: [traits.warps], stages: [stages], mmaSync: [true]), facts)
+            }
             // cuDNN's flash kernels spell query rows x key/value rows x head_dim (`..._64x128x128_4x1x1_...`).
             guard let tile = LibraryTile(kernel: launch.kernel), tile.k == p.headDim else { return nil }
             // Fewer blocks than query tiles, with warpgroups to spare for a producer: persistent and warp-specialised.
@@ -273,6 +280,23 @@ struct LibraryTile: Equatable {
             }
         }
         return nil
+    }
+}
+
+/// The tile FlashAttention-2's forward kernel spells in its template arguments
+/// (`flash_fwd_kernel<Flash_fwd_kernel_traits<128, 128, 64, 4, ...>>`: head_dim, query rows, key/value rows, warps).
+struct FlashTraits: Equatable {
+    var headDim: Int
+    var blockQ: Int
+    var blockKV: Int
+    var warps: Int
+
+    init?(kernel: String) {
+        guard let start = kernel.range(of: "Flash_fwd_kernel_traits<") else { return nil }
+        let values = kernel[start.upperBound...].split(separator: ",", maxSplits: 4).prefix(4)
+            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == 4, values.allSatisfy({ $0 > 0 }) else { return nil }
+        (headDim, blockQ, blockKV, warps) = (values[0], values[1], values[2], values[3])
     }
 }
 

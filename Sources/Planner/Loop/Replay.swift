@@ -67,6 +67,9 @@ public enum Replay {
                                                      splitKV: a { $0.splitKV },
                                                      persistent: Array(Set(measured.results.compactMap {
                                                          if case let .attention(_, s) = $0.candidate { s.persistent } else { nil }
+                                                     })).sorted { !$0 && $1 },
+                                                     mmaSync: Array(Set(measured.results.compactMap {
+                                                         if case let .attention(_, s) = $0.candidate { s.mmaSync } else { nil }
                                                      })).sorted { !$0 && $1 }), .none)
         case .generic:
             return nil

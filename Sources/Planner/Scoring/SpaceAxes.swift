@@ -25,10 +25,11 @@ public struct SpaceAxes: Sendable {
             radices = [a.rowsPerBlock.count, a.blockWidth.count, a.warps.count, a.statistics.count]
             offset = 0
         case let .attention(_, a, _):
-            names = ["block_q", "block_kv", "warps", "stages", "split_kv", "persistent"]
+            names = ["block_q", "block_kv", "warps", "stages", "split_kv", "persistent", "mma_sync"]
             let flash = a.variants.contains(.flash)
-            radices = flash ? [a.blockQ.count, a.blockKV.count, a.warps.count, a.stages.count, a.splitKV.count, a.persistent.count]
-                : [1, 1, 1, 1, 1, 1]
+            radices = flash ? [a.blockQ.count, a.blockKV.count, a.warps.count, a.stages.count, a.splitKV.count, a.persistent.count,
+                               a.mmaSync.count]
+                : [1, 1, 1, 1, 1, 1, 1]
             offset = a.variants.contains(.naive) ? 1 : 0
         case let .generic(candidates):
             names = ["candidate"]

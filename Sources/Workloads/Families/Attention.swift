@@ -61,6 +61,9 @@ public struct AttentionSchedule: Hashable, Sendable {
     /// per SM loops over query tiles while a producer warpgroup loads key/value tiles and the other warpgroups
     /// take turns between their products and their softmax.
     public var persistent: Bool
+    /// Flash only: the products run on mma.sync even where the tile and warps would allow wgmma (FlashAttention-2's
+    /// kernels, written for Ampere, do on Hopper).
+    public var mmaSync: Bool
     public var compiler: CompilerFacts
 
     /// Queries a flash block works on at once: `block_q`, or for a persistent block at least 64 per consumer
@@ -81,10 +84,11 @@ public struct AttentionSchedule: Hashable, Sendable {
 
     public init(
         variant: Variant, blockQ: Int? = nil, blockKV: Int? = nil, warps: Int? = nil, stages: Int? = nil,
-        splitKV: Int = 1, persistent: Bool = false, compiler: CompilerFacts = .none
+        splitKV: Int = 1, persistent: Bool = false, mmaSync: Bool = false, compiler: CompilerFacts = .none
     ) {
         self.splitKV = splitKV
         self.persistent = persistent
+        self.mmaSync = mmaSync
         self.variant = variant
         self.blockQ = blockQ
         self.blockKV = blockKV
@@ -103,11 +107,13 @@ public struct AttentionAxes: Hashable, Sendable {
     public var stages: [Int]
     public var splitKV: [Int]
     public var persistent: [Bool]
+    public var mmaSync: [Bool]
 
     public init(variants: [AttentionSchedule.Variant], blockQ: [Int], blockKV: [Int], warps: [Int], stages: [Int],
-                splitKV: [Int] = [1], persistent: [Bool] = [false]) {
+                splitKV: [Int] = [1], persistent: [Bool] = [false], mmaSync: [Bool] = [false]) {
         self.variants = variants
         self.persistent = persistent
+        self.mmaSync = mmaSync
         self.blockQ = blockQ
         self.blockKV = blockKV
         self.warps = warps
@@ -118,7 +124,8 @@ public struct AttentionAxes: Hashable, Sendable {
     var hasNaive: Bool { variants.contains(.naive) }
     var flashCount: Int {
         variants.contains(.flash)
-            ? blockQ.count * blockKV.count * warps.count * stages.count * splitKV.count * persistent.count : 0
+            ? blockQ.count * blockKV.count * warps.count * stages.count * splitKV.count * persistent.count * mmaSync.count
+            : 0
     }
 
     public var count: Int { (hasNaive ? 1 : 0) + flashCount }
@@ -129,6 +136,7 @@ public struct AttentionAxes: Hashable, Sendable {
             if rest == 0 { return AttentionSchedule(variant: .naive, compiler: compiler) }
             rest -= 1
         }
+        let sync = mmaSync[rest % mmaSync.count]; rest /= mmaSync.count
         let ps = persistent[rest % persistent.count]; rest /= persistent.count
         let split = splitKV[rest % splitKV.count]; rest /= splitKV.count
         let s = stages[rest % stages.count]; rest /= stages.count
@@ -136,6 +144,6 @@ public struct AttentionAxes: Hashable, Sendable {
         let kv = blockKV[rest % blockKV.count]; rest /= blockKV.count
         let q = blockQ[rest % blockQ.count]
         return AttentionSchedule(variant: .flash, blockQ: q, blockKV: kv, warps: w, stages: s, splitKV: split,
-                                 persistent: ps, compiler: compiler)
+                                 persistent: ps, mmaSync: sync, compiler: compiler)
     }
 }

@@ -169,10 +169,10 @@ public enum FamilyReader {
         let axes = AttentionAxes(
             variants: variants, blockQ: try axis("block_q"), blockKV: try axis("block_kv"), warps: try axis("warps"),
             stages: try axis("stages"), splitKV: try m.optional("split_kv", positives) ?? [1],
-            persistent: try m.optional("persistent", bools) ?? [false])
+            persistent: try m.optional("persistent", bools) ?? [false], mmaSync: try m.optional("mma_sync", bools) ?? [false])
         try m.finish()
         try checkSpace(m, [axes.blockQ.count, axes.blockKV.count, axes.warps.count, axes.stages.count, axes.splitKV.count,
-                           axes.persistent.count])
+                           axes.persistent.count, axes.mmaSync.count])
         return axes
     }
 

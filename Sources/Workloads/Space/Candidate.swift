@@ -56,7 +56,7 @@ public enum Candidate: Hashable, Sendable {
             return [("variant", s.variant.rawValue), ("block_q", s.blockQ.map { "\($0)" }),
                     ("block_kv", s.blockKV.map { "\($0)" }), ("warps", s.warps.map { "\($0)" }),
                     ("stages", s.stages.map { "\($0)" })] + (s.splitKV > 1 ? [("split_kv", "\(s.splitKV)")] : [])
-                + (s.persistent ? [("persistent", "true")] : [])
+                + (s.persistent ? [("persistent", "true")] : []) + (s.mmaSync ? [("mma_sync", "true")] : [])
         case let .generic(c):
             return [("name", c.name)]
         }
@@ -78,7 +78,7 @@ public enum Candidate: Hashable, Sendable {
         case let .attention(_, s):
             guard s.variant == .flash else { return "naive" }
             return "flash q\(s.blockQ ?? 0) kv\(s.blockKV ?? 0) w\(s.warps ?? 0) s\(s.stages ?? 0)" + (s.splitKV > 1 ? " split\(s.splitKV)" : "")
-                + (s.persistent ? " persistent" : "")
+                + (s.persistent ? " persistent" : "") + (s.mmaSync ? " mma.sync" : "")
         case let .generic(c):
             return c.name
         }
