@@ -121,45 +121,47 @@ import Workloads
         #expect([s.blockM, s.blockN, s.blockK, s.stages] == [tile[0], tile[1], tile[2], stages])
     }
 
-    @Test func cuDNNsAttentionRunsPersistentWithTheTileItsNameSpells() throws {
-        // The H100 eager block's attention as torch.profiler recorded it: 132 blocks of 384 threads, 227 KiB.
+    /// The schedule torch.profiler's record of one causal 4 x 32 x 2048 x 128 fp16 attention imports as: `op` with
+    /// its arguments as recorded (is_causal among them), then the launched kernel.
+    static func importedAttention(op: String, arguments: Int, causalAt: Int, kernel: String, launch: String) throws -> [Candidate] {
+        let q = "[4, 32, 2048, 128]"
+        let dims = [q, q, q] + Array(repeating: "[]", count: arguments - 3)
+        let concrete = (0..<arguments).map { $0 == causalAt ? "\"True\"" : "\"\"" }
         let trace = """
             {"traceEvents": [
-              {"ph": "X", "cat": "cpu_op", "name": "aten::_scaled_dot_product_cudnn_attention", "ts": 10, "dur": 50, "pid": 1, "tid": 7,
-               "args": {"External id": 2, "Input Dims": [[4, 32, 2048, 128], [4, 32, 2048, 128], [4, 32, 2048, 128], [], [], [], [], []],
-                        "Input type": ["c10::Half", "c10::Half", "c10::Half", "", "Scalar", "Scalar", "Scalar", ""],
-                        "Concrete Inputs": ["", "", "", "", "False", "0.", "True", ""]}},
-              {"ph": "X", "cat": "cuda_runtime", "name": "cuLaunchKernelEx", "ts": 20, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 11}},
-              {"ph": "X", "cat": "kernel", "name": "cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_f16_knob_7_64x128x128_4x1x1_cga1x1x1_kernel0_0",
-               "ts": 30, "dur": 269, "pid": 0, "tid": 9, "args": {"correlation": 11, "registers per thread": 168, "shared memory": 232448,
-                                                                 "grid": [132, 1, 1], "block": [384, 1, 1]}}
+              {"ph": "X", "cat": "cpu_op", "name": "aten::\(op)", "ts": 10, "dur": 50, "pid": 1, "tid": 7,
+               "args": {"External id": 2, "Input Dims": [\(dims.joined(separator: ", "))],
+                        "Input type": ["c10::Half", "c10::Half", "c10::Half"], "Concrete Inputs": [\(concrete.joined(separator: ", "))]}},
+              {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 20, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 11}},
+              {"ph": "X", "cat": "kernel", "name": "\(kernel)", "ts": 30, "dur": 300, "pid": 0, "tid": 9, "args": {"correlation": 11, \(launch)}}
             ]}
             """
-        let candidates = Array(try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space.candidates)
+        return Array(try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space.candidates)
+    }
+
+    static let tracedAttention = AttentionProblem(batch: 4, heads: 32, seqLen: 2048, headDim: 128, causal: true, dtype: .fp16)
+
+    @Test func cuDNNsAttentionRunsPersistentWithTheTileItsNameSpells() throws {
+        // The H100 eager block's attention as torch.profiler recorded it: 132 blocks of 384 threads, 227 KiB.
+        let candidates = try Self.importedAttention(
+            op: "_scaled_dot_product_cudnn_attention", arguments: 8, causalAt: 6,
+            kernel: "cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_f16_knob_7_64x128x128_4x1x1_cga1x1x1_kernel0_0",
+            launch: #""registers per thread": 168, "shared memory": 232448, "grid": [132, 1, 1], "block": [384, 1, 1]"#)
         // 64 query rows x 128 keys at head_dim 128; 132 blocks for 4 x 32 x 32 query tiles: persistent. Its two
         // consumer warpgroups work on 128 queries at once (32 KiB of Q), leaving three 64 KiB stages of K and V.
-        #expect(candidates == [.attention(AttentionProblem(batch: 4, heads: 32, seqLen: 2048, headDim: 128, causal: true, dtype: .fp16),
+        #expect(candidates == [.attention(Self.tracedAttention,
                                           AttentionSchedule(variant: .flash, blockQ: 64, blockKV: 128, warps: 12, stages: 3, persistent: true,
                                                             compiler: CompilerFacts(toolchain: .cuda, registersPerThread: 168, sharedBytes: 232_448)))])
     }
 
     @Test func flashAttention2RunsItsTraitsTileOnMmaSync() throws {
         // torch's flash backend on the H100: 16 x 4 x 32 blocks of 128 threads, 64 KiB, 255 registers.
-        let trace = """
-            {"traceEvents": [
-              {"ph": "X", "cat": "cpu_op", "name": "aten::_scaled_dot_product_flash_attention", "ts": 10, "dur": 50, "pid": 1, "tid": 7,
-               "args": {"External id": 2, "Input Dims": [[4, 32, 2048, 128], [4, 32, 2048, 128], [4, 32, 2048, 128], [], [], [], []],
-                        "Input type": ["c10::Half", "c10::Half", "c10::Half", "Scalar", "Scalar", "Scalar", ""],
-                        "Concrete Inputs": ["", "", "", "0.", "True", "False", ""]}},
-              {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "ts": 20, "dur": 5, "pid": 1, "tid": 7, "args": {"correlation": 11}},
-              {"ph": "X", "cat": "kernel", "name": "void pytorch_flash::flash_fwd_kernel<Flash_fwd_kernel_traits<128, 128, 64, 4, false, false, cutlass::half_t, Flash_kernel_traits<128, 128, 64, 4, cutlass::half_t> >, false, true, false, false, true, true, false, false>(pytorch_flash::Flash_fwd_params)",
-               "ts": 30, "dur": 492, "pid": 0, "tid": 9, "args": {"correlation": 11, "registers per thread": 255, "shared memory": 65536,
-                                                                 "grid": [16, 4, 32], "block": [128, 1, 1]}}
-            ]}
-            """
-        let candidates = Array(try ProfilerTrace.parse(trace, file: "t.json", name: "t").alternatives().alternatives[0].kernels[0].space.candidates)
+        let candidates = try Self.importedAttention(
+            op: "_scaled_dot_product_flash_attention", arguments: 7, causalAt: 4,
+            kernel: "void pytorch_flash::flash_fwd_kernel<Flash_fwd_kernel_traits<128, 128, 64, 4, false, false, cutlass::half_t, Flash_kernel_traits<128, 128, 64, 4, cutlass::half_t> >, false, true, false, false, true, true, false, false>(pytorch_flash::Flash_fwd_params)",
+            launch: #""registers per thread": 255, "shared memory": 65536, "grid": [16, 4, 32], "block": [128, 1, 1]"#)
         // head_dim 128, 128 query rows, 64 keys a tile, 4 warps; 32 KiB of Q leave one 32 KiB K and V pair (stages: at least 2).
-        #expect(candidates == [.attention(AttentionProblem(batch: 4, heads: 32, seqLen: 2048, headDim: 128, causal: true, dtype: .fp16),
+        #expect(candidates == [.attention(Self.tracedAttention,
                                           AttentionSchedule(variant: .flash, blockQ: 128, blockKV: 64, warps: 4, stages: 2, mmaSync: true,
                                                             compiler: CompilerFacts(toolchain: .cuda, registersPerThread: 255, sharedBytes: 65_536)))])
     }

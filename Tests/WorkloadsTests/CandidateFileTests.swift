@@ -96,34 +96,26 @@ import Testing
         #expect(space.problemFields.map(\.key).suffix(2) == ["kv_heads", "query_len"])
     }
 
-    @Test func aPersistentAttentionScheduleIsAnAxis() throws {
+    /// The attention flags a file may list as axes: each doubles the space, names itself in the label and is written
+    /// back only when set.
+    @Test(arguments: [
+        ("compiler: cuda", "block_q: 128, block_kv: 128, warps: 12", "persistent", "flash q128 kv128 w12 s2 persistent"),
+        ("", "block_q: 128, block_kv: 64, warps: 4", "mma_sync", "flash q128 kv64 w4 s2 mma.sync"),
+    ])
+    func anAttentionFlagIsAnAxis(compiler: String, tile: String, key: String, label: String) throws {
         let text = """
             version: 1
-            name: fa3
+            name: a
             family: attention
-            compiler: cuda
+            \(compiler)
             problem: {batch: 4, heads: 32, seq_len: 2048, head_dim: 128, causal: true, dtype: fp16}
-            schedule: {variant: flash, block_q: 128, block_kv: 128, warps: 12, stages: 2, persistent: [false, true]}
+            schedule: {variant: flash, \(tile), stages: 2, \(key): [false, true]}
             """
         let space = try CandidateFile.parse(text, file: "a.yaml")
         #expect(space.count == 2)
-        #expect(space.candidate(at: 1).label == "flash q128 kv128 w12 s2 persistent")
-        #expect(space.candidate(at: 1).scheduleFields.last?.key == "persistent")
+        #expect(space.candidate(at: 1).label == label)
+        #expect(space.candidate(at: 1).scheduleFields.last?.key == key)
         #expect(space.candidate(at: 0).scheduleFields.map(\.key) == ["variant", "block_q", "block_kv", "warps", "stages"])
-    }
-
-    @Test func anAttentionScheduleCanAskForMmaSync() throws {
-        let text = """
-            version: 1
-            name: fa2
-            family: attention
-            problem: {batch: 4, heads: 32, seq_len: 2048, head_dim: 128, causal: true, dtype: fp16}
-            schedule: {variant: flash, block_q: 128, block_kv: 64, warps: 4, stages: 2, mma_sync: [false, true]}
-            """
-        let space = try CandidateFile.parse(text, file: "a.yaml")
-        #expect(space.count == 2)
-        #expect(space.candidate(at: 1).label == "flash q128 kv64 w4 s2 mma.sync")
-        #expect(space.candidate(at: 1).scheduleFields.last?.key == "mma_sync")
     }
 
     @Test func aCausalPrefillKeepsItsTriangle() {

@@ -32,27 +32,25 @@ def main():
         grid = k["grid"][0] * k["grid"][1] * k["grid"][2]
         tile = re.search(r"_(\d+)x(\d+)x(\d+)_", k["name"])
         traits = re.search(r"Flash_fwd_kernel_traits<(\d+), (\d+), (\d+), (\d+),", k["name"])
-        if traits and int(traits.group(1)) == p["head_dim"]:
-            d, bq, bkv, warps = map(int, traits.groups())
-            stages = max(2, (k["shared_memory"] - bq * d * 2) // (2 * bkv * d * 2))
-            schedule = (f"{{variant: flash, block_q: {bq}, block_kv: {bkv}, warps: {warps}, stages: {stages}, "
-                        f"mma_sync: true}}")
-            compiler = (f"{{toolchain: cuda, registers_per_thread: {k['registers_per_thread']}, "
-                        f"shared_bytes: {k['shared_memory']}}}")
-            library = "FA2 as launched"
-        elif tile and int(tile.group(3)) == p["head_dim"]:
-            bq, bkv, d = map(int, tile.groups())
+        d = p["head_dim"]
+        if traits and int(traits.group(1)) == d:
+            _, bq, bkv, warps = map(int, traits.groups())
+            library, rows, flag = "FA2 as launched", bq, "mma_sync: true"
+        elif tile and int(tile.group(3)) == d:
+            bq, bkv = int(tile.group(1)), int(tile.group(2))
             persistent = grid < -(-p["seq_len"] // bq) * p["batch"] * p["heads"] and warps >= 8
             rows = max(bq, 64 * ((warps - 4) // 4)) if persistent else bq
+            library, flag = "cuDNN as launched", f"persistent: {str(persistent).lower()}"
+        else:
+            library = "default flash space"
+        if library == "default flash space":
+            schedule = "{variant: flash, block_q: [64, 128], block_kv: [32, 64, 128], warps: [4, 8], stages: [2, 3]}"
+            compiler = "cuda"
+        else:
             stages = max(2, (k["shared_memory"] - rows * d * 2) // (2 * bkv * d * 2))
-            schedule = (f"{{variant: flash, block_q: {bq}, block_kv: {bkv}, warps: {warps}, stages: {stages}, "
-                        f"persistent: {str(persistent).lower()}}}")
+            schedule = f"{{variant: flash, block_q: {bq}, block_kv: {bkv}, warps: {warps}, stages: {stages}, {flag}}}"
             compiler = (f"{{toolchain: cuda, registers_per_thread: {k['registers_per_thread']}, "
                         f"shared_bytes: {k['shared_memory']}}}")
-            library = "cuDNN as launched"
-        else:
-            schedule = "{variant: flash, block_q: [64, 128], block_kv: [32, 64, 128], warps: [4, 8], stages: [2, 3]}"
-            compiler, library = "cuda", "default flash space"
         text = (f"version: 1\nname: a\nfamily: attention\ncompiler: {compiler}\n"
                 f"problem: {{batch: {p['batch']}, heads: {p['heads']}, seq_len: {p['seq_len']}, head_dim: {p['head_dim']}, "
                 f"causal: {str(p['causal']).lower()}, dtype: fp16}}\nschedule: {schedule}\n")

@@ -226,25 +226,26 @@ public struct BlockGraph: Sendable {
             return .reduction(p, ReductionAxes(rowsPerBlock: [rowsPerBlock], blockWidth: [width], warps: [warps],
                                                statistics: [statistics]), facts)
         case let .attention(p):
+            // Stages the name does not give: as many key/value tile pairs as the shared memory holds beside the
+            // queries the block works on at once.
+            func stages(rows: Int, blockKV: Int) -> Int {
+                let row = p.headDim * p.dtype.bytes
+                return max(2, ((launch.sharedBytes ?? 0) - rows * row) / max(1, 2 * blockKV * row))
+            }
             // FlashAttention-2 (torch's flash backend) spells its tile in its traits and multiplies with mma.sync.
             if let traits = FlashTraits(kernel: launch.kernel), traits.headDim == p.headDim {
-                let stages = max(2, ((launch.sharedBytes ?? 0) - traits.blockQ * p.headDim * p.dtype.bytes)
-                    / max(1, 2 * traits.blockKV * p.headDim * p.dtype.bytes))
                 return .attention(p, AttentionAxes(variants: [.flash], blockQ: [traits.blockQ], blockKV: [traits.blockKV],
-                                                   warps: [traits.warps], stages: [stages], mmaSync: [true]), facts)
+                                                   warps: [traits.warps], stages: [stages(rows: traits.blockQ, blockKV: traits.blockKV)],
+                                                   mmaSync: [true]), facts)
             }
             // cuDNN's flash kernels spell query rows x key/value rows x head_dim (`..._64x128x128_4x1x1_...`).
             guard let tile = LibraryTile(kernel: launch.kernel), tile.k == p.headDim else { return nil }
             // Fewer blocks than query tiles, with warpgroups to spare for a producer: persistent and warp-specialised.
             let queryTiles = (p.queryLen + tile.m - 1) / tile.m * p.batch * p.heads
             let persistent = launch.blocks < queryTiles && warps >= 8
-            // Stages the name does not give: as many key/value tile pairs as the shared memory holds beside the
-            // queries the block works on at once.
             let rows = AttentionSchedule(variant: .flash, blockQ: tile.m, blockKV: tile.n, warps: warps, persistent: persistent).rowsAtOnce ?? tile.m
-            let stageBytes = 2 * tile.n * p.headDim * p.dtype.bytes
-            let stages = max(2, ((launch.sharedBytes ?? 0) - rows * p.headDim * p.dtype.bytes) / max(1, stageBytes))
             return .attention(p, AttentionAxes(variants: [.flash], blockQ: [tile.m], blockKV: [tile.n], warps: [warps],
-                                               stages: [stages], persistent: [persistent]), facts)
+                                               stages: [stages(rows: rows, blockKV: tile.n)], persistent: [persistent]), facts)
         case .unmodelled:
             return nil
         }

@@ -61,16 +61,16 @@ public enum Replay {
             func a(_ f: @escaping (AttentionSchedule) -> Int?) -> [Int] {
                 values { if case let .attention(_, s) = $0 { f(s) } else { nil } }
             }
+            /// A flag's measured values, false first.
+            func flags(_ f: (AttentionSchedule) -> Bool) -> [Bool] {
+                Array(Set(measured.results.compactMap { if case let .attention(_, s) = $0.candidate { f(s) } else { nil } }))
+                    .sorted { !$0 && $1 }
+            }
             let variants = Array(Set(measured.results.compactMap { if case let .attention(_, s) = $0.candidate { s.variant } else { nil } }))
             body = .attention(problem, AttentionAxes(variants: variants.sorted { $0.rawValue > $1.rawValue }, blockQ: a(\.blockQ),
                                                      blockKV: a(\.blockKV), warps: a(\.warps), stages: a(\.stages),
-                                                     splitKV: a { $0.splitKV },
-                                                     persistent: Array(Set(measured.results.compactMap {
-                                                         if case let .attention(_, s) = $0.candidate { s.persistent } else { nil }
-                                                     })).sorted { !$0 && $1 },
-                                                     mmaSync: Array(Set(measured.results.compactMap {
-                                                         if case let .attention(_, s) = $0.candidate { s.mmaSync } else { nil }
-                                                     })).sorted { !$0 && $1 }), .none)
+                                                     splitKV: a { $0.splitKV }, persistent: flags(\.persistent),
+                                                     mmaSync: flags(\.mmaSync)), .none)
         case .generic:
             return nil
         }
