@@ -2,10 +2,12 @@
 """Does a library GEMM run slower sustained than in a burst? (KernelCast probe, issue 12/13)
 
 cuBLAS at the same shape and kernel ran 772 TFLOP/s in the H100's profiled eager block and 632 under do_bench, and
-the fusion pairs are timed with do_bench. For cuBLAS fp16 GEMMs at shapes no fusion pair uses, this times each one
-three ways: a burst (one call after a second idle, CUDA events), tensor_rates.py's way (20 calls one by one after 5
-warm-ups), and triton.testing.do_bench (L2 flushed, warmup 25 ms, rep 100 ms and rep 1000 ms); beside each, the SM
-clock and power nvidia-smi reports while it runs. Writes --out (JSON).
+the fusion pairs are timed with do_bench. For cuBLAS fp16/bf16 GEMMs at shapes no fusion pair uses, this times each
+one four ways: a burst (one call after a second idle, CUDA events), tensor_rates.py's way (20 calls one by one after 5
+warm-ups), triton.testing.do_bench (L2 flushed, warmup 25 ms, rep 100 ms and rep 1000 ms), and do_bench for 1 s
+after the card was kept busy for 3 s (hot, as in a campaign); beside each, the SM clock and power nvidia-smi reports
+while it runs. A microbenchmark (role `calibration`): the hot rate is the machine's sustained matrix rate. Writes
+--out (JSON).
 """
 import argparse
 import json
@@ -14,7 +16,9 @@ import subprocess
 import threading
 import time
 
-SHAPES = [(8192, 8192, 8192), (8192, 8192, 4096), (4096, 4096, 4096)]
+SHAPES = [(8192, 8192, 8192, "float16"), (8192, 8192, 4096, "float16"), (4096, 4096, 4096, "float16"),
+          (6144, 6144, 6144, "float16"), (8192, 8192, 8192, "bfloat16")]
+HOT_S = 3.0
 
 
 class Sampler:
@@ -56,14 +60,15 @@ def main():
     import torch
     import triton
     doc = {"device": torch.cuda.get_device_name(0), "harness": "calibration/harness/probe_sustained.py",
-           "role": "judge" if "H200" in torch.cuda.get_device_name(0) else "tune", "items": []}
-    for (m, n, k) in SHAPES:
-        a = torch.randn(m, k, device="cuda", dtype=torch.float16)
-        b = torch.randn(k, n, device="cuda", dtype=torch.float16) / k ** 0.5
-        c = torch.empty(m, n, device="cuda", dtype=torch.float16)
+           "role": "calibration", "items": []}
+    for (m, n, k, dt) in SHAPES:
+        dtype = getattr(torch, dt)
+        a = torch.randn(m, k, device="cuda", dtype=dtype)
+        b = torch.randn(k, n, device="cuda", dtype=dtype) / k ** 0.5
+        c = torch.empty(m, n, device="cuda", dtype=dtype)
         fn = lambda: torch.matmul(a, b, out=c)  # noqa: E731
         flops = 2.0 * m * n * k
-        item = {"shape": [m, n, k]}
+        item = {"shape": [m, n, k], "dtype": dt}
         fn()
         torch.cuda.synchronize()
         time.sleep(1.0)
@@ -88,6 +93,16 @@ def main():
                 ms = triton.testing.do_bench(fn, warmup=25, rep=rep, return_mode="median")
             item[f"do_bench_{rep}ms_tflops"] = flops / (ms * 1e-3) / 1e12
             item[f"do_bench_{rep}ms_clocks"] = smp.summary()
+        # Hot: the card kept busy for HOT_S seconds first, as in a campaign that times kernels back to back.
+        end = time.time() + HOT_S
+        while time.time() < end:
+            for _ in range(10):
+                fn()
+            torch.cuda.synchronize()
+        with Sampler() as smp:
+            ms = triton.testing.do_bench(fn, warmup=25, rep=1000, return_mode="median")
+        item["hot_do_bench_1000ms_tflops"] = flops / (ms * 1e-3) / 1e12
+        item["hot_do_bench_1000ms_clocks"] = smp.summary()
         doc["items"].append(item)
         print(json.dumps(item), flush=True)
         with open(args.out, "w") as f:

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""How fast does the GPU hand out thread blocks? (KernelCast microbenchmark, issue 13)
+
+A grid of many small blocks (a row kernel over short rows, an elementwise kernel with small blocks) can be bound by
+the block scheduler rather than by memory. This launches Triton kernels that do (almost) nothing over grids of
+1 to 4096 blocks per SM, 1, 4 and 8 warps a block, and times launches back to back with CUDA events. The slope of
+time against blocks per SM is the per-block dispatch cost of one SM; the intercept is the launch gap. A
+microbenchmark: no candidate kernel is timed. Writes --out (JSON).
+"""
+import argparse
+import json
+import statistics
+
+BLOCKS_PER_SM = [1, 4, 16, 64, 256, 1024, 4096]
+WARPS = [1, 4, 8]
+LAUNCHES = 50
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    import torch
+    import triton
+    import triton.language as tl
+
+    @triton.jit
+    def store_one(x_ptr):
+        tl.store(x_ptr + tl.program_id(0), 1.0)
+
+    props = torch.cuda.get_device_properties(0)
+    sms = props.multi_processor_count
+    name = torch.cuda.get_device_name(0)
+    doc = {"device": name, "sms": sms, "harness": "calibration/harness/probe_dispatch.py", "role": "calibration",
+           "method": f"Triton kernel storing one float per block; {LAUNCHES} launches back to back between two CUDA "
+                     "events after 10 warm-up launches; median of 5 such timings, per launch", "items": []}
+    x = torch.empty(max(BLOCKS_PER_SM) * sms, device="cuda", dtype=torch.float32)
+    for warps in WARPS:
+        for per_sm in BLOCKS_PER_SM:
+            grid = (per_sm * sms,)
+            for _ in range(10):
+                store_one[grid](x, num_warps=warps)
+            torch.cuda.synchronize()
+            samples = []
+            for _ in range(5):
+                s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                s.record()
+                for _ in range(LAUNCHES):
+                    store_one[grid](x, num_warps=warps)
+                e.record()
+                e.synchronize()
+                samples.append(s.elapsed_time(e) * 1e3 / LAUNCHES)
+            item = {"warps": warps, "blocks_per_sm": per_sm, "blocks": grid[0], "us_per_launch": statistics.median(samples)}
+            doc["items"].append(item)
+            print(json.dumps(item), flush=True)
+    for warps in WARPS:
+        pts = [(i["blocks_per_sm"], i["us_per_launch"]) for i in doc["items"] if i["warps"] == warps]
+        big = [p for p in pts if p[0] >= 64]
+        slope = (big[-1][1] - big[0][1]) / (big[-1][0] - big[0][0])
+        doc.setdefault("fit", []).append({"warps": warps, "ns_per_block_per_sm": slope * 1e3,
+                                          "from_blocks_per_sm": [big[0][0], big[-1][0]]})
+    with open(args.out, "w") as f:
+        json.dump(doc, f, indent=1)
+    print(json.dumps(doc["fit"]))
+
+
+if __name__ == "__main__":
+    main()
