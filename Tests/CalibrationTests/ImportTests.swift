@@ -42,6 +42,14 @@ import Testing
         #expect(try store.benchmarkResults(runID: report.run.id).first?.sampleUnit == "FLOP/s")
     }
 
+    @Test func aSustainedMatrixRateIsImportedAndWritten() throws {
+        let path = try write(Self.file(#"{"field": "compute.sustained_matrix_rate", "value": 6.571e14, "unit": "FLOP/s"}"#))
+        let report = try CalibrationImporter(store: try Store.inMemory()).run(try CalibrationImport.load(path: path), spec: SyntheticCPU.machine())
+        let calibrated = try #require(report.calibrated)
+        #expect(calibrated.compute.sustainedMatrixRate == Sourced(OpsPerSecond(base: 6.571e14), .measured(run: report.run.id)))
+        #expect(calibrated.tree.fields.contains { $0.path == "compute.sustained_matrix_rate" })
+    }
+
     @Test func anUnknownFieldIsOneLineNamingFileAndField() throws {
         let path = try write(Self.file(#"{"field": "memory.l9.bandwidth", "value": 1e12, "unit": "B/s"}"#))
         do {

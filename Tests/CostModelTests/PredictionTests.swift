@@ -50,6 +50,31 @@ import Workloads
         #expect(abs(h100.figures.matrixPeak(.fp16) - 989.4e12 / 132 * Parameters.default.wgmmaFraction) < 1e3)
     }
 
+    @Test func keptBusyTheMatrixUnitsRunAtTheSustainedRate() {
+        // Hand-worked: fp16 peak 700 TFLOP/s and bf16 720 measured on the reference GEMM; kept busy, that GEMM runs
+        // 609 TFLOP/s (0.87 of the peak), so bf16's reference runs 720 x 0.87 = 626.4.
+        var machine = fixtureMachine
+        machine.compute.peak[.matrix]?[.fp16] = Sourced(OpsPerSecond(base: 700e12), .measured(run: "run-1"))
+        machine.compute.peak[.matrix]?[.bf16] = Sourced(OpsPerSecond(base: 720e12), .measured(run: "run-1"))
+        machine.compute.sustainedMatrixRate = Sourced(OpsPerSecond(base: 609e12), .measured(run: "run-2"))
+        let sustained = CostModel(machine: machine)
+        let burst = CostModel(machine: machine, timing: .burst)
+        func rate(_ model: CostModel, _ dtype: ElementType) -> Double {
+            model.libraryRate(GemmProblem(m: 8192, n: 8192, k: 8192, dtype: dtype))!
+        }
+        #expect(abs(rate(sustained, .fp16) / 609e12 - 1) < 1e-3)
+        #expect(abs(rate(sustained, .bf16) / 626.4e12 - 1) < 1e-3)
+        #expect(abs(rate(burst, .fp16) / 700e12 - 1) < 1e-3)
+        #expect(sustained.figures.fieldsUsed.contains { $0.path == "compute.sustained_matrix_rate" })
+        #expect(!burst.figures.fieldsUsed.contains { $0.path == "compute.sustained_matrix_rate" })
+        // Memory-bound work does not move; without a sustained rate the two timings agree.
+        let copy = ElementwiseProblem(elements: 1 << 26, ops: 1, dtype: .fp32)
+        let s = ElementwiseSchedule(fused: true, blockElements: 1024, warps: 4)
+        #expect(sustained.predict(elementwise: copy, s).time == burst.predict(elementwise: copy, s).time)
+        machine.compute.sustainedMatrixRate = nil
+        #expect(rate(CostModel(machine: machine), .fp16) == rate(CostModel(machine: machine, timing: .burst), .fp16))
+    }
+
     @Test func asynchronousMMAOnlyWhereTheMachineHasIt() {
         // The same machine described as compute capability 8.0: mma.sync is then the native path, at full rate.
         var ampere = fixtureMachine

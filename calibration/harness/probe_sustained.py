@@ -7,7 +7,12 @@ one four ways: a burst (one call after a second idle, CUDA events), tensor_rates
 warm-ups), triton.testing.do_bench (L2 flushed, warmup 25 ms, rep 100 ms and rep 1000 ms), and do_bench for 1 s
 after the card was kept busy for 3 s (hot, as in a campaign); beside each, the SM clock and power nvidia-smi reports
 while it runs. A microbenchmark (role `calibration`): the hot rate is the machine's sustained matrix rate. Writes
---out (JSON).
+--out (JSON) and, with --import-out and --machine, a kernelcast-calibration-import file setting
+compute.sustained_matrix_rate (fp16 8192^3 hot; a probe file without the hot timing gives its 1 s do_bench, the
+card at its limit by then). --from reads an earlier --out instead of measuring.
+
+    python3 probe_sustained.py --out probe.json [--import-out sustained.json --machine h200-sxm]
+    python3 probe_sustained.py --from probe.json --import-out sustained.json --machine h100-sxm
 """
 import argparse
 import json
@@ -53,10 +58,42 @@ class Sampler:
                 "power_w_median": statistics.median(power), "power_w_max": max(power), "samples": len(clocks)}
 
 
+def calibration_import(doc, machine):
+    """The sustained fp16 matrix rate as a kernelcast-calibration-import document (docs/measurement-format.md)."""
+    item = next(i for i in doc["items"] if i["shape"] == [8192, 8192, 8192] and i.get("dtype", "float16") == "float16")
+    key = "hot_do_bench_1000ms" if "hot_do_bench_1000ms_tflops" in item else "do_bench_1000ms"
+    clocks = item.get(f"{key}_clocks", {})
+    method = (f"torch.matmul 8192^3 random fp16, triton do_bench median over 1 s"
+              + (" after 3 s kept busy" if key.startswith("hot") else " after 1 s idle, the card at its power limit by then")
+              + f" (median SM clock {clocks.get('sm_clock_mhz_median', '?')} MHz, power up to {clocks.get('power_w_max', '?')} W)")
+    return {"version": 1, "kind": "kernelcast-calibration-import", "machine": machine, "device": doc["device"],
+            "tool": doc["harness"], "measurements": [
+                {"field": "compute.sustained_matrix_rate", "value": item[f"{key}_tflops"] * 1e12, "unit": "FLOP/s",
+                 "method": method}]}
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", required=True)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out")
+    ap.add_argument("--from", dest="source", help="an earlier --out to convert instead of measuring")
+    ap.add_argument("--import-out")
+    ap.add_argument("--machine", help="machine name for --import-out")
     args = ap.parse_args()
+    if args.import_out and not args.machine:
+        ap.error("--import-out needs --machine")
+    if args.source:
+        with open(args.source) as f:
+            doc = json.load(f)
+    else:
+        if not args.out:
+            ap.error("--out or --from is required")
+        doc = measure(args.out)
+    if args.import_out:
+        with open(args.import_out, "w") as f:
+            json.dump(calibration_import(doc, args.machine), f, indent=1)
+
+
+def measure(out):
     import torch
     import triton
     doc = {"device": torch.cuda.get_device_name(0), "harness": "calibration/harness/probe_sustained.py",
@@ -105,8 +142,9 @@ def main():
         item["hot_do_bench_1000ms_clocks"] = smp.summary()
         doc["items"].append(item)
         print(json.dumps(item), flush=True)
-        with open(args.out, "w") as f:
+        with open(out, "w") as f:
             json.dump(doc, f, indent=1)
+    return doc
 
 
 if __name__ == "__main__":

@@ -15,20 +15,30 @@ public struct CostModel: Sendable {
     public let machine: Machine
     public let parameters: Parameters
     public let figures: MachineFigures
+    public let timing: Timing
 
-    public init(machine: Machine, parameters: Parameters = .default) {
-        self.init(machine: machine, parameters: parameters, figures: MachineFigures(machine: machine, parameters: parameters))
+    public init(machine: Machine, parameters: Parameters = .default, timing: Timing = .sustained) {
+        self.init(machine: machine, parameters: parameters, timing: timing, figures: MachineFigures(machine: machine, parameters: parameters))
         // A measured matrix peak is what calibration can measure: the throughput of a library GEMM of 8192^3
         // (calibration/harness/tensor_rates.py times torch.matmul). The model's matrix term is the ceiling below the
         // tiles, waves and latencies it charges, so it takes the ceiling at which it predicts that GEMM at the
         // measured rate: the measured figure then replaces the datasheet's derated one without being derated twice.
+        // Timed sustained, the target is that GEMM's rate once the device has been kept busy (the power limit lowers
+        // the clock); every measured precision falls by the same fraction, the clock being the device's.
         var anchored = figures
+        var clockFraction = 1.0
+        if timing == .sustained, let sustained = machine.compute.sustainedMatrixRate,
+           let fp16 = machine.compute.peak(.matrix, .fp16), fp16.provenance.isMeasured {
+            clockFraction = min(1, sustained.value.base / fp16.value.base)
+            anchored.fieldsUsed.append(("compute.sustained_matrix_rate", sustained.provenance))
+        }
         for precision in Precision.allCases where machine.compute.peak(.matrix, precision)?.provenance.isMeasured == true {
-            guard let measured = machine.compute.peak(.matrix, precision)?.value.base,
+            guard let peak = machine.compute.peak(.matrix, precision)?.value.base,
                   let dtype = ElementType.allCases.first(where: { $0.precision == precision }) else { continue }
+            let measured = peak * clockFraction
             let reference = GemmProblem(m: Self.referenceGemm, n: Self.referenceGemm, k: Self.referenceGemm, dtype: dtype)
             func rate(_ figures: MachineFigures) -> Double? {
-                CostModel(machine: machine, parameters: parameters, figures: figures).libraryRate(reference)
+                CostModel(machine: machine, parameters: parameters, timing: timing, figures: figures).libraryRate(reference)
             }
             guard var predicted = rate(anchored) else { continue }
             for _ in 0..<6 where abs(measured / predicted - 1) > 1e-3 {
@@ -39,7 +49,7 @@ public struct CostModel: Sendable {
                 (anchored, predicted) = (trial, next)
             }
         }
-        self = CostModel(machine: machine, parameters: parameters, figures: anchored)
+        self = CostModel(machine: machine, parameters: parameters, timing: timing, figures: anchored)
     }
 
     /// The side of the square GEMM a measured matrix peak was timed on.
@@ -53,9 +63,10 @@ public struct CostModel: Sendable {
         return best.map { problem.flops / $0 }
     }
 
-    private init(machine: Machine, parameters: Parameters, figures: MachineFigures) {
+    private init(machine: Machine, parameters: Parameters, timing: Timing, figures: MachineFigures) {
         self.machine = machine
         self.parameters = parameters
+        self.timing = timing
         self.figures = figures
     }
 

@@ -112,10 +112,11 @@ private struct Parser {
             }
             try p.finish()
         }
+        let sustained = try m.optional("sustained_matrix_rate") { v throws(FormatError) in try self.sourced(v, OpsPerSecond.self) }
         try m.finish()
         return Compute(
             unitName: unitName, unitCount: count, baseClock: base, boostClock: boost, warpWidth: warp, peak: peak,
-            specialFunctionRate: special)
+            specialFunctionRate: special, sustainedMatrixRate: sustained)
     }
 
     mutating func occupancy(_ m: MappingReader) throws(FormatError) -> Occupancy {

@@ -133,11 +133,15 @@ public struct Compute: Hashable, Sendable {
     public var peak: [ExecutionUnit: [Precision: Sourced<OpsPerSecond>]]
     /// Special-function (exp, rsqrt) throughput, for softmax-like kernels.
     public var specialFunctionRate: Sourced<OpsPerSecond>?
+    /// The fp16 rate of a large library GEMM once the device has been kept busy for seconds: the power or thermal
+    /// limit lowers the clock below the one the matrix peak was timed at, and campaigns that time kernels back to
+    /// back run there.
+    public var sustainedMatrixRate: Sourced<OpsPerSecond>?
 
     public init(
         unitName: String, unitCount: Sourced<Int>, baseClock: Sourced<Hertz>?, boostClock: Sourced<Hertz>?,
         warpWidth: Sourced<Int>?, peak: [ExecutionUnit: [Precision: Sourced<OpsPerSecond>]],
-        specialFunctionRate: Sourced<OpsPerSecond>?
+        specialFunctionRate: Sourced<OpsPerSecond>?, sustainedMatrixRate: Sourced<OpsPerSecond>? = nil
     ) {
         self.unitName = unitName
         self.unitCount = unitCount
@@ -146,6 +150,7 @@ public struct Compute: Hashable, Sendable {
         self.warpWidth = warpWidth
         self.peak = peak
         self.specialFunctionRate = specialFunctionRate
+        self.sustainedMatrixRate = sustainedMatrixRate
     }
 
     /// The peak rate for a precision on a unit, if the machine states one.

@@ -86,6 +86,9 @@ extension Machine {
             })))
         }
         if !peakTree.isEmpty { comp.append(("peak", .map(peakTree))) }
+        if let sustained = compute.sustainedMatrixRate {
+            comp.append(("sustained_matrix_rate", .number(SourcedNumber(rate: sustained, precision: .fp16))))
+        }
         top.append(("compute", .map(comp)))
 
         if let o = occupancy {

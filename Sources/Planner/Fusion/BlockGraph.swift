@@ -1,3 +1,4 @@
+import CostModel
 import MachineModel
 import Refinement
 import Workloads
@@ -7,6 +8,8 @@ import Workloads
 public struct BlockGraph: Sendable {
     public var name: String
     public var nodes: [Node]
+    /// How the measured times were taken: a profiler trace records one pass (a burst).
+    public var timing: Timing
 
     public struct Node: Sendable {
         public var name: String
@@ -65,9 +68,10 @@ public struct BlockGraph: Sendable {
         }
     }
 
-    public init(name: String, nodes: [Node]) {
+    public init(name: String, nodes: [Node], timing: Timing = .sustained) {
         self.name = name
         self.nodes = nodes
+        self.timing = timing
     }
 
     /// One fusion a compiler could make: the nodes it merges and the kernel that replaces them.

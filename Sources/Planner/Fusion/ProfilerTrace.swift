@@ -100,7 +100,7 @@ public enum ProfilerTrace {
             let short = op.name.replacingOccurrences(of: "aten::", with: "")
             nodes.append(BlockGraph.Node(name: "\(position):\(short)", work: work, measured: median, origin: kernelText, launch: group.launch))
         }
-        return BlockGraph(name: name, nodes: nodes)
+        return BlockGraph(name: name, nodes: nodes, timing: .burst)
     }
 
     /// A kernel event's launch (`grid`, `block`, `registers per thread`, `shared memory`), when it records one.

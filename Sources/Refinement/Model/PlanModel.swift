@@ -11,13 +11,15 @@ public struct PlanModel: Sendable {
     public let machine: Machine
     /// The refinement in use, if any.
     public let refinement: Refinement?
+    /// How the kernels predicted are timed (a burst for a profiler trace, sustained for benchmark loops).
+    public let timing: Timing
     private let models: [CostModel]
     private let bands: [FamilyBands]
 
     /// - Parameter refinement: fitted terms for this machine (or carried from another one by a port).
     /// A refinement fitted on another machine carries its family terms only: its fitted machine fields describe
     /// that machine (a port sets `machine` to its target and keeps the fields it scaled).
-    public init(machine: Machine, refinement: Refinement? = nil) {
+    public init(machine: Machine, refinement: Refinement? = nil, timing: Timing = .sustained) {
         let refinement = refinement.map { $0.machine == machine.name ? $0 : $0.withoutMachineFields() }
         var effective = machine
         if let refinement {
@@ -28,8 +30,9 @@ public struct PlanModel: Sendable {
         }
         self.machine = effective
         self.refinement = refinement
+        self.timing = timing
         models = Family.allCases.map { family in
-            CostModel(machine: effective, parameters: refinement?.families[family]?.parameters(over: .default) ?? .default)
+            CostModel(machine: effective, parameters: refinement?.families[family]?.parameters(over: .default) ?? .default, timing: timing)
         }
         bands = Family.allCases.map { refinement?.families[$0]?.bands ?? .uncalibrated }
     }
@@ -45,7 +48,12 @@ public struct PlanModel: Sendable {
 
     /// The same model on another machine (what-if edits, ports): machine-field fits are not carried, family terms are.
     public func on(_ other: Machine) -> PlanModel {
-        PlanModel(machine: other, refinement: refinement?.withoutMachineFields())
+        PlanModel(machine: other, refinement: refinement?.withoutMachineFields(), timing: timing)
+    }
+
+    /// The same model for kernels timed another way.
+    public func timed(_ timing: Timing) -> PlanModel {
+        timing == self.timing ? self : PlanModel(machine: machine, refinement: refinement, timing: timing)
     }
 }
 
