@@ -27,9 +27,8 @@ struct FusionCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let target = try machines.planningMachine(machine)
-        let (planModel, refinementPath) = try refinement.model(for: target, machines: machines)
         // A profiler trace records one pass: its kernels ran at the clock of a device busy for milliseconds.
-        let model = planModel.timed(graph?.timing ?? .sustained)
+        let (model, refinementPath) = try refinement.model(for: target, machines: machines, timing: graph?.timing ?? .sustained)
         let report = Fusion.evaluate(block, model: model)
         let checks = graph?.check(model: model)
         let base = report.alternatives[0]

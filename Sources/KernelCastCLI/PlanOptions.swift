@@ -1,4 +1,5 @@
 import ArgumentParser
+import CostModel
 import Foundation
 import MachineModel
 import Orchestration
@@ -15,6 +16,8 @@ struct RefinementOptions: ParsableArguments {
     var refinementFile: String?
     @Flag(name: .customLong("no-refinement"), help: "Use the cost model's default terms and uncalibrated bands.")
     var noRefinement = false
+    @Option(help: "How the kernels are timed: sustained (back to back for seconds, as benchmark loops time them) or burst (one pass, as a profiler records it; a trace's default). Matters where the machine states compute.sustained_matrix_rate.")
+    var timing: Timing?
 
     /// The refinement for `machine`, and the path it came from.
     func load(for machine: Machine, machines: MachineOptions) throws -> (Refinement, String)? {
@@ -22,10 +25,14 @@ struct RefinementOptions: ParsableArguments {
         return try loadRefinement(for: machine, file: refinementFile, machines: machines)
     }
 
-    func model(for machine: Machine, machines: MachineOptions) throws -> (PlanModel, String?) {
-        try planModel(for: machine, refinement: try load(for: machine, machines: machines))
+    /// The plan model, timed as `--timing` says, else as `timing` (what the input's measurements were).
+    func model(for machine: Machine, machines: MachineOptions, timing inputTiming: Timing = .sustained) throws -> (PlanModel, String?) {
+        let (model, path) = try planModel(for: machine, refinement: try load(for: machine, machines: machines))
+        return (model.timed(timing ?? inputTiming), path)
     }
 }
+
+extension Timing: ExpressibleByArgument {}
 
 /// The refinement in `file`, or the machine's default one when it exists.
 func loadRefinement(for machine: Machine, file: String?, machines: MachineOptions) throws -> (Refinement, String)? {
