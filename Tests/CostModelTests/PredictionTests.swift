@@ -75,6 +75,20 @@ import Workloads
         #expect(rate(CostModel(machine: machine), .fp16) == rate(CostModel(machine: machine, timing: .burst), .fp16))
     }
 
+    @Test func manyShortBlocksWaitOnTheBlockScheduler() {
+        // 132 x 1000 blocks of 256 elements: each SM is handed 1000 blocks 100 ns apart, so the last starts 99.9 us
+        // after the first and the kernel's latency is at least that plus one block's own chain.
+        var machine = fixtureMachine
+        machine.compute.blockDispatchInterval = Sourced(Seconds(base: 100e-9), .measured(run: "run-1"))
+        let problem = ElementwiseProblem(elements: 132 * 1000 * 256, ops: 1, dtype: .fp32)
+        let s = ElementwiseSchedule(fused: true, blockElements: 256, warps: 1)
+        let dispatched = CostModel(machine: machine).predict(elementwise: problem, s)
+        let free = CostModel(machine: fixtureMachine).predict(elementwise: problem, s)
+        #expect(dispatched.resources.latency >= 99.9e-6 && dispatched.resources.latency < 99.9e-6 + 5e-6)
+        #expect(free.resources.latency < 50e-6)
+        #expect(CostModel(machine: machine).figures.fieldsUsed.contains { $0.path == "compute.block_dispatch_interval" })
+    }
+
     @Test func asynchronousMMAOnlyWhereTheMachineHasIt() {
         // The same machine described as compute capability 8.0: mma.sync is then the native path, at full rate.
         var ampere = fixtureMachine

@@ -51,7 +51,7 @@ import Testing
 
     static let cases: [(String, String, String, String)] = [
         ("unknown field", "  unit_name: SM", "  unit_name: SM\n  unit_cont: {value: 4, spec: sheet}",
-         "tiny.yaml:12:3: error: compute.unit_cont: unknown field; expected one of base_clock, boost_clock, peak, special_function_rate, sustained_matrix_rate, unit_count, unit_name, warp_width"),
+         "tiny.yaml:12:3: error: compute.unit_cont: unknown field; expected one of base_clock, block_dispatch_interval, boost_clock, peak, special_function_rate, sustained_matrix_rate, unit_count, unit_name, warp_width"),
         ("missing unit", "size: {value: 4 MiB, spec: sheet}", "size: {value: 4, spec: sheet}",
          "tiny.yaml:32:19: error: memory[0].size.value: expected a size with a unit such as \"50 MiB\", got \"4\""),
         ("wrong unit", "bandwidth: {value: 300 GB/s, spec: sheet}", "bandwidth: {value: 300 GHz, spec: sheet}",

@@ -5,7 +5,10 @@ A grid of many small blocks (a row kernel over short rows, an elementwise kernel
 the block scheduler rather than by memory. This launches Triton kernels that do (almost) nothing over grids of
 1 to 4096 blocks per SM, 1, 4 and 8 warps a block, and times launches back to back with CUDA events. The slope of
 time against blocks per SM is the per-block dispatch cost of one SM; the intercept is the launch gap. A
-microbenchmark: no candidate kernel is timed. Writes --out (JSON).
+microbenchmark: no candidate kernel is timed. Writes --out (JSON) and, with --import-out and --machine, a
+kernelcast-calibration-import file setting compute.block_dispatch_interval (the mean of the three slopes).
+
+    python3 probe_dispatch.py --out dispatch.json [--import-out import.json --machine h200-sxm]
 """
 import argparse
 import json
@@ -17,9 +20,13 @@ LAUNCHES = 50
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--import-out")
+    ap.add_argument("--machine", help="machine name for --import-out")
     args = ap.parse_args()
+    if args.import_out and not args.machine:
+        ap.error("--import-out needs --machine")
     import torch
     import triton
     import triton.language as tl
@@ -62,6 +69,15 @@ def main():
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=1)
     print(json.dumps(doc["fit"]))
+    if args.import_out:
+        slopes = [f["ns_per_block_per_sm"] for f in doc["fit"]]
+        entry = {"field": "compute.block_dispatch_interval", "value": statistics.mean(slopes) * 1e-9, "unit": "s",
+                 "samples": [s * 1e-9 for s in slopes],
+                 "method": "slope of launch time against blocks per SM (64 to 4096) of a Triton kernel storing one "
+                           "float per block, mean over 1, 4 and 8 warps a block"}
+        with open(args.import_out, "w") as f:
+            json.dump({"version": 1, "kind": "kernelcast-calibration-import", "machine": args.machine, "device": name,
+                       "tool": doc["harness"], "measurements": [entry]}, f, indent=1)
 
 
 if __name__ == "__main__":

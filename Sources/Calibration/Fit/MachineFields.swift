@@ -112,6 +112,7 @@ public enum MachineFields {
             case "unit_count", "warp_width": return .count
             case "base_clock", "boost_clock": return .frequency
             case "special_function_rate", "sustained_matrix_rate": return .rate
+            case "block_dispatch_interval": return .time
             default: break
             }
         case 3 where parts[0] == "memory":
@@ -141,7 +142,7 @@ public enum MachineFields {
         }
         throw CalibrationError(
                     .unknownField,
-            "\(quoted(path)) is not a field a measurement can set; expected compute.peak.UNIT.PRECISION, compute.base_clock, compute.boost_clock, compute.special_function_rate, compute.sustained_matrix_rate, memory.LEVEL.size|bandwidth|latency|line_size, element_ops.OP or launch_overhead")
+            "\(quoted(path)) is not a field a measurement can set; expected compute.peak.UNIT.PRECISION, compute.base_clock, compute.boost_clock, compute.special_function_rate, compute.sustained_matrix_rate, compute.block_dispatch_interval, memory.LEVEL.size|bandwidth|latency|line_size, element_ops.OP or launch_overhead")
     }
 
     /// The number a machine states for a path, if it states one.
@@ -172,6 +173,7 @@ public enum MachineFields {
             case "base_clock": machine.compute.baseClock = Sourced(Hertz(base: base), provenance)
             case "boost_clock": machine.compute.boostClock = Sourced(Hertz(base: base), provenance)
             case "sustained_matrix_rate": machine.compute.sustainedMatrixRate = Sourced(OpsPerSecond(base: base), provenance)
+            case "block_dispatch_interval": machine.compute.blockDispatchInterval = Sourced(Seconds(base: base), provenance)
             default: machine.compute.specialFunctionRate = Sourced(OpsPerSecond(base: base), provenance)
             }
         case (3, _):

@@ -131,7 +131,10 @@ extension MachineFigures {
         if w.inflightIsExact && inflightPerUnit > dramInflightKnee {
             r.dram *= 1 + dramWideRangePenalty * log2(inflightPerUnit / dramInflightKnee)
         }
-        let chain = rounds * (w.chainPerBlock + w.spillLatencyPerBlock)
+        // The block scheduler hands a unit its blocks one interval apart: the last starts that many intervals after
+        // the first and then runs its own chain.
+        let chain = max(rounds * (w.chainPerBlock + w.spillLatencyPerBlock),
+                        (blocks - 1) * dispatchInterval + w.chainPerBlock + w.spillLatencyPerBlock)
         var little = 0.0
         if w.inflightPerBlock > 0 && w.dramBytes > 0 {
             let inflight = activeUnits * Double(resident) * w.inflightPerBlock

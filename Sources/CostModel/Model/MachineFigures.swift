@@ -57,6 +57,8 @@ public struct MachineFigures: Sendable {
     /// Bytes of the unit's L1/shared array (spills live in what shared memory leaves).
     var l1Size: Double
     var launch: Double
+    /// Time between blocks the scheduler hands one unit (0 where the machine states none).
+    var dispatchInterval: Double
 
     /// Raw (un-derated) figures for the words of an explanation.
     public var dramBandwidthStated: Double
@@ -186,6 +188,8 @@ public struct MachineFigures: Sendable {
             used.append(("launch_overhead", .derived(formula: "model default: \(Seconds(base: p.assumedLaunchOverhead))")))
         }
         note("launch_overhead", machine.launchOverhead)
+        dispatchInterval = machine.compute.blockDispatchInterval?.value.base ?? 0
+        note("compute.block_dispatch_interval", machine.compute.blockDispatchInterval)
         fieldsUsed = used
     }
 

@@ -113,10 +113,11 @@ private struct Parser {
             try p.finish()
         }
         let sustained = try m.optional("sustained_matrix_rate") { v throws(FormatError) in try self.sourced(v, OpsPerSecond.self) }
+        let dispatch = try m.optional("block_dispatch_interval") { v throws(FormatError) in try self.sourced(v, Seconds.self) }
         try m.finish()
         return Compute(
             unitName: unitName, unitCount: count, baseClock: base, boostClock: boost, warpWidth: warp, peak: peak,
-            specialFunctionRate: special, sustainedMatrixRate: sustained)
+            specialFunctionRate: special, sustainedMatrixRate: sustained, blockDispatchInterval: dispatch)
     }
 
     mutating func occupancy(_ m: MappingReader) throws(FormatError) -> Occupancy {

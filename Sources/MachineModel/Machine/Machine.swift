@@ -137,11 +137,15 @@ public struct Compute: Hashable, Sendable {
     /// limit lowers the clock below the one the matrix peak was timed at, and campaigns that time kernels back to
     /// back run there.
     public var sustainedMatrixRate: Sourced<OpsPerSecond>?
+    /// Time between the thread blocks one unit is handed when they do no work: a grid of many short blocks waits on
+    /// the block scheduler, not on memory.
+    public var blockDispatchInterval: Sourced<Seconds>?
 
     public init(
         unitName: String, unitCount: Sourced<Int>, baseClock: Sourced<Hertz>?, boostClock: Sourced<Hertz>?,
         warpWidth: Sourced<Int>?, peak: [ExecutionUnit: [Precision: Sourced<OpsPerSecond>]],
-        specialFunctionRate: Sourced<OpsPerSecond>?, sustainedMatrixRate: Sourced<OpsPerSecond>? = nil
+        specialFunctionRate: Sourced<OpsPerSecond>?, sustainedMatrixRate: Sourced<OpsPerSecond>? = nil,
+        blockDispatchInterval: Sourced<Seconds>? = nil
     ) {
         self.unitName = unitName
         self.unitCount = unitCount
@@ -151,6 +155,7 @@ public struct Compute: Hashable, Sendable {
         self.peak = peak
         self.specialFunctionRate = specialFunctionRate
         self.sustainedMatrixRate = sustainedMatrixRate
+        self.blockDispatchInterval = blockDispatchInterval
     }
 
     /// The peak rate for a precision on a unit, if the machine states one.

@@ -89,6 +89,7 @@ extension Machine {
         if let sustained = compute.sustainedMatrixRate {
             comp.append(("sustained_matrix_rate", .number(SourcedNumber(rate: sustained, precision: .fp16))))
         }
+        comp.appendNumber("block_dispatch_interval", compute.blockDispatchInterval, unit: "s")
         top.append(("compute", .map(comp)))
 
         if let o = occupancy {

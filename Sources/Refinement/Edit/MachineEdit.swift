@@ -118,12 +118,14 @@ public struct MachineEdit: Hashable, Sendable, CustomStringConvertible {
                 return try edit(&machine.compute.specialFunctionRate, OpsPerSecond.self, provenance: provenance, fallback: nil)
             case "sustained_matrix_rate":
                 return try edit(&machine.compute.sustainedMatrixRate, OpsPerSecond.self, provenance: provenance, fallback: nil)
+            case "block_dispatch_interval":
+                return try edit(&machine.compute.blockDispatchInterval, Seconds.self, provenance: provenance, fallback: nil)
             case "warp_width":
                 var warp = machine.compute.warpWidth ?? Sourced(32, .derived(formula: "model default"))
                 let result = try editCount(&warp, provenance: provenance)
                 machine.compute.warpWidth = warp
                 return result
-            default: throw fail("no such compute field; try unit_count, boost_clock, base_clock, special_function_rate, sustained_matrix_rate, peak.UNIT.PRECISION")
+            default: throw fail("no such compute field; try unit_count, boost_clock, base_clock, special_function_rate, sustained_matrix_rate, block_dispatch_interval, peak.UNIT.PRECISION")
             }
         case "compute" where parts.count == 4 && parts[1] == "peak":
             guard let unit = ExecutionUnit(rawValue: parts[2]) else { throw fail("unknown unit \(parts[2]); expected vector or matrix") }
