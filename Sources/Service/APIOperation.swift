@@ -1,3 +1,4 @@
+import CostModel
 import MachineModel
 
 /// Every operation the service answers, with its route, its summary and the JSON schema of its input: the one source
@@ -68,7 +69,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
         case .job: return Schema.object([("id", Schema.string("The job id that verify answered."))], required: ["id"])
         case .predict:
             return Schema.object([
-                Schema.machine, Schema.refinement,
+                Schema.machine, Schema.refinement, Schema.timing,
                 ("space", Schema.space),
                 ("top", Schema.integer("With a space: how many of the fastest to list (default 10).", minimum: 1)),
                 Schema.family,
@@ -80,12 +81,12 @@ public enum APIOperation: String, CaseIterable, Sendable {
                 ("compiler", Schema.freeObject("Compiler facts for every schedule: registers_per_thread, shared_bytes, spills.")),
             ], required: ["machine"])
         case .plan:
-            return Schema.object([Schema.machine, Schema.refinement, ("space", Schema.space),
+            return Schema.object([Schema.machine, Schema.refinement, Schema.timing, ("space", Schema.space),
                                   ("budget", Schema.integer("How many candidates to choose (default 5).", minimum: 1)),
                                   ("top", Schema.integer("Rows of the ranking to keep (default 10).", minimum: 1))],
                                  required: ["machine", "space"])
         case .explain:
-            return Schema.object([Schema.machine, Schema.refinement, Schema.family,
+            return Schema.object([Schema.machine, Schema.refinement, Schema.timing, Schema.family,
                                   ("problem", Schema.freeObject("The problem.")), ("schedule", Schema.freeObject("One schedule.")),
                                   ("compiler", Schema.freeObject("Compiler facts."))],
                                  required: ["machine", "family", "problem", "schedule"])
@@ -93,7 +94,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
             return Schema.object([Schema.machine, Schema.family, ("problem", Schema.freeObject("The problem."))],
                                  required: ["machine", "family", "problem"])
         case .whatif:
-            return Schema.object([Schema.machine, Schema.refinement, ("space", Schema.space),
+            return Schema.object([Schema.machine, Schema.refinement, Schema.timing, ("space", Schema.space),
                                   ("set", .object([("type", .string("array")), ("minItems", .int(1)),
                                                    ("items", Schema.string("PATH=VALUE: l2.bandwidth=x2, units=160, hbm.bandwidth=4.8 TB/s"))]))],
                                  required: ["machine", "space", "set"])
@@ -107,7 +108,7 @@ public enum APIOperation: String, CaseIterable, Sendable {
                                   ("top", Schema.integer("Candidates of each ranking to compare (default 5).", minimum: 1))],
                                  required: ["space", "from", "to"])
         case .fusion:
-            return Schema.object([Schema.machine, Schema.refinement,
+            return Schema.object([Schema.machine, Schema.refinement, Schema.timing,
                                   ("block", Schema.freeObject("A block (docs/fusion.md): version, kind: block, name, alternatives."))],
                                  required: ["machine", "block"])
         case .verify:
@@ -172,6 +173,10 @@ enum Schema {
     static let refinement = ("refinement", JSONValue.object([
         ("type", .string("boolean")),
         ("description", .string("Use the machine's refinement (calibration/results/<machine>/refinement.json) when it has one (default true).")),
+    ]))
+    static let timing = ("timing", JSONValue.object([
+        ("type", .string("string")), ("enum", .array(Timing.allCases.map { JSONValue.string($0.rawValue) })),
+        ("description", .string("How the kernels are timed: sustained (back to back for seconds, as benchmark loops time them; default) or burst (one pass, as a profiler records it). Matters where the machine states compute.sustained_matrix_rate.")),
     ]))
     static let family = ("family", JSONValue.object([
         ("type", .string("string")), ("enum", .array(["gemm", "elementwise", "reduction", "attention"].map(JSONValue.string))),

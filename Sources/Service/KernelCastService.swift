@@ -149,7 +149,14 @@ public final class KernelCastService: Sendable {
 
     func planModel(_ r: Request) throws -> PlanModel {
         let machine = try self.machine(r.string("machine"))
-        return try models.model(for: machine, refined: r.bool("refinement", default: true), root: root)
+        let timing = try r.fields.optional("timing") { v throws(FormatError) in
+            let text = try v.quotedString()
+            guard let timing = Timing(rawValue: text) else {
+                throw v.error("expected one of \(Timing.allCases.map(\.rawValue).joined(separator: ", ")), got \(quoted(text))")
+            }
+            return timing
+        }
+        return try models.model(for: machine, refined: r.bool("refinement", default: true), root: root).timed(timing ?? .sustained)
     }
 
     func machineSummary(_ m: Machine) -> JSONValue {

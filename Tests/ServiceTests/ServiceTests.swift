@@ -79,6 +79,13 @@ let gemm4096 = #""problem": {"m": 4096, "n": 4096, "k": 4096, "dtype": "fp16"}"#
         #expect(error?.message == "request:1:106: error: budgte: unknown field; expected one of family, machine, problem")
     }
 
+    @Test func anUnknownTimingNamesTheChoices() async throws {
+        let error = await #expect(throws: ServiceError.self) {
+            try await makeService().perform(.explain, body: #"{"machine": "h200-sxm", "timing": "hot", "family": "gemm", \#(gemm4096), "schedule": {}}"#)
+        }
+        #expect(error?.message == "request:1:35: error: timing: expected one of sustained, burst, got \"hot\"")
+    }
+
     @Test func aProblemOutOfRangeNamesTheField() async throws {
         let error = await #expect(throws: ServiceError.self) {
             try await makeService().perform(.bound, body: #"{"machine": "h200-sxm", "family": "gemm", "problem": {"m": -4, "n": 1, "k": 1, "dtype": "fp16"}}"#)
