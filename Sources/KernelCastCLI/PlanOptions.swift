@@ -16,7 +16,7 @@ struct RefinementOptions: ParsableArguments {
     var refinementFile: String?
     @Flag(name: .customLong("no-refinement"), help: "Use the cost model's default terms and uncalibrated bands.")
     var noRefinement = false
-    @Option(help: "How the kernels are timed: sustained (back to back for seconds, as benchmark loops time them) or burst (one pass, as a profiler records it; a trace's default). Matters where the machine states compute.sustained_matrix_rate.")
+    @Option(help: ArgumentHelp(Timing.help))
     var timing: Timing?
 
     /// The refinement for `machine`, and the path it came from.

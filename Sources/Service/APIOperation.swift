@@ -176,7 +176,7 @@ enum Schema {
     ]))
     static let timing = ("timing", JSONValue.object([
         ("type", .string("string")), ("enum", .array(Timing.allCases.map { JSONValue.string($0.rawValue) })),
-        ("description", .string("How the kernels are timed: sustained (back to back for seconds, as benchmark loops time them; default) or burst (one pass, as a profiler records it). Matters where the machine states compute.sustained_matrix_rate.")),
+        ("description", .string(Timing.help)),
     ]))
     static let family = ("family", JSONValue.object([
         ("type", .string("string")), ("enum", .array(["gemm", "elementwise", "reduction", "attention"].map(JSONValue.string))),

@@ -6,4 +6,7 @@ public enum Timing: String, CaseIterable, Sendable {
     case sustained
     /// One pass of a few milliseconds, as a profiler trace of one step records it.
     case burst
+
+    /// The choice in words, for the command line's help and the API's schema alike.
+    public static let help = "How the kernels are timed: sustained (back to back for seconds, as benchmark loops time them; the default) or burst (one pass, as a profiler records it; a trace's default). Matters where the machine states compute.sustained_matrix_rate."
 }
