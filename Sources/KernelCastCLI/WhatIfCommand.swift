@@ -85,8 +85,8 @@ struct CompareCommand: ParsableCommand {
         abstract: "The predicted best of a space on several machines: schedule, time, bottleneck.",
         discussion: """
         Machines are compared alike: their refinements (calibration/results/<machine>/refinement.json) are used \
-        when every machine has one, and a latency or launch overhead that one machine does not state is left to \
-        the model's default on all of them; --as-stated keeps each machine's own, --no-refinement uses none. Each machine's line says which of its figures are measured, derived or model defaults.
+        when every machine has one, and a latency, launch overhead, sustained matrix rate or block dispatch interval \
+        that one machine does not state is left to the model's default on all of them; --as-stated keeps each machine's own, --no-refinement uses none. Each machine's line says which of its figures are measured, derived or model defaults.
         """)
     @OptionGroup var machines: MachineOptions
     @Argument(help: "Candidate space (YAML or JSON).") var space: String

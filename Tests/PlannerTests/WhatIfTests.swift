@@ -83,6 +83,15 @@ import Workloads
         }
     }
 
+    @Test func aSustainedRateOnlyOneMachineStatesIsSetAside() throws {
+        let h100 = try MachineFile.load(path: repositoryPath("calibration/results/h100-sxm/cal-h100-sxm-20261207-014823.yaml"))
+        let h200 = try MachineFile.load(path: repositoryPath("calibration/results/h200-sxm/cal-h200-sxm-20261206-203551.yaml"))
+        #expect(h100.compute.sustainedMatrixRate != nil && h200.compute.sustainedMatrixRate == nil)
+        let (machines, aligned) = WhatIf.alike([h100, h200])
+        #expect(aligned.contains("sustained matrix rate"))
+        #expect(machines.allSatisfy { $0.compute.sustainedMatrixRate == nil })
+    }
+
     @Test func machinesThatStateTheSameFiguresAreLeftAsTheyAre() throws {
         let h100 = try machine("h100-sxm")
         let (machines, aligned) = WhatIf.alike([h100, h100])

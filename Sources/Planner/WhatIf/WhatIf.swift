@@ -57,8 +57,8 @@ public enum WhatIf {
         return Comparison(changes: changes, baseline: baseline, variant: variant, baselineOnVariant: carried)
     }
 
-    /// Machines put on the same footing for a comparison: a latency (or the launch overhead) that one machine does
-    /// not state is left to the model's default on every machine, so that a figure only one datasheet publishes
+    /// Machines put on the same footing for a comparison: a latency (or the launch overhead, the sustained matrix rate,
+    /// the block dispatch interval) that one machine does not state is left to the model's default on every machine, so that a figure only one datasheet publishes
     /// does not decide which machine is faster. Returns the machines and the fields so aligned.
     public static func alike(_ machines: [Machine]) -> (machines: [Machine], aligned: [String]) {
         var machines = machines
@@ -76,6 +76,16 @@ public enum WhatIf {
         if machines.contains(where: { $0.launchOverhead == nil }), machines.contains(where: { $0.launchOverhead != nil }) {
             for i in machines.indices { machines[i].launchOverhead = nil }
             aligned.append("launch overhead")
+        }
+        // A sustained matrix rate slows the machine that states it, a dispatch interval the machine that has one: set
+        // against a machine without, each would count against its own.
+        if machines.contains(where: { $0.compute.sustainedMatrixRate == nil }), machines.contains(where: { $0.compute.sustainedMatrixRate != nil }) {
+            for i in machines.indices { machines[i].compute.sustainedMatrixRate = nil }
+            aligned.append("sustained matrix rate")
+        }
+        if machines.contains(where: { $0.compute.blockDispatchInterval == nil }), machines.contains(where: { $0.compute.blockDispatchInterval != nil }) {
+            for i in machines.indices { machines[i].compute.blockDispatchInterval = nil }
+            aligned.append("block dispatch interval")
         }
         return (machines, aligned)
     }
