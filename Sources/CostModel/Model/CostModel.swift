@@ -15,10 +15,9 @@ public struct CostModel: Sendable {
     public let machine: Machine
     public let parameters: Parameters
     public let figures: MachineFigures
-    public let timing: Timing
 
     public init(machine: Machine, parameters: Parameters = .default, timing: Timing = .sustained) {
-        self.init(machine: machine, parameters: parameters, timing: timing, figures: MachineFigures(machine: machine, parameters: parameters))
+        self.init(machine: machine, parameters: parameters, figures: MachineFigures(machine: machine, parameters: parameters))
         // A measured matrix peak is what calibration can measure: the throughput of a library GEMM of 8192^3
         // (calibration/harness/tensor_rates.py times torch.matmul). The model's matrix term is the ceiling below the
         // tiles, waves and latencies it charges, so it takes the ceiling at which it predicts that GEMM at the
@@ -38,7 +37,7 @@ public struct CostModel: Sendable {
             let measured = peak * clockFraction
             let reference = GemmProblem(m: Self.referenceGemm, n: Self.referenceGemm, k: Self.referenceGemm, dtype: dtype)
             func rate(_ figures: MachineFigures) -> Double? {
-                CostModel(machine: machine, parameters: parameters, timing: timing, figures: figures).libraryRate(reference)
+                CostModel(machine: machine, parameters: parameters, figures: figures).libraryRate(reference)
             }
             guard var predicted = rate(anchored) else { continue }
             for _ in 0..<6 where abs(measured / predicted - 1) > 1e-3 {
@@ -49,7 +48,7 @@ public struct CostModel: Sendable {
                 (anchored, predicted) = (trial, next)
             }
         }
-        self = CostModel(machine: machine, parameters: parameters, timing: timing, figures: anchored)
+        self = CostModel(machine: machine, parameters: parameters, figures: anchored)
     }
 
     /// The side of the square GEMM a measured matrix peak was timed on.
@@ -63,10 +62,9 @@ public struct CostModel: Sendable {
         return best.map { problem.flops / $0 }
     }
 
-    private init(machine: Machine, parameters: Parameters, timing: Timing, figures: MachineFigures) {
+    private init(machine: Machine, parameters: Parameters, figures: MachineFigures) {
         self.machine = machine
         self.parameters = parameters
-        self.timing = timing
         self.figures = figures
     }
 

@@ -57,9 +57,10 @@ public enum WhatIf {
         return Comparison(changes: changes, baseline: baseline, variant: variant, baselineOnVariant: carried)
     }
 
-    /// Machines put on the same footing for a comparison: a latency (or the launch overhead, the sustained matrix rate,
-    /// the block dispatch interval) that one machine does not state is left to the model's default on every machine, so that a figure only one datasheet publishes
-    /// does not decide which machine is faster. Returns the machines and the fields so aligned.
+    /// Machines put on the same footing for a comparison: a latency (or the launch overhead, the sustained matrix
+    /// rate, the block dispatch interval) that one machine does not state is left to the model's default on every
+    /// machine, so that a figure only one datasheet publishes does not decide which machine is faster. Returns the
+    /// machines and the fields so aligned.
     public static func alike(_ machines: [Machine]) -> (machines: [Machine], aligned: [String]) {
         var machines = machines
         var aligned: [String] = []
@@ -73,20 +74,16 @@ public enum WhatIf {
             }
             aligned.append("\(role) latency")
         }
-        if machines.contains(where: { $0.launchOverhead == nil }), machines.contains(where: { $0.launchOverhead != nil }) {
-            for i in machines.indices { machines[i].launchOverhead = nil }
-            aligned.append("launch overhead")
+        // A launch overhead, a sustained matrix rate (it slows the machine that states it) or a dispatch interval that
+        // only some machines state would count against those.
+        func align<Value>(_ field: WritableKeyPath<Machine, Value?>, _ name: String) {
+            guard machines.contains(where: { $0[keyPath: field] == nil }), machines.contains(where: { $0[keyPath: field] != nil }) else { return }
+            for i in machines.indices { machines[i][keyPath: field] = nil }
+            aligned.append(name)
         }
-        // A sustained matrix rate slows the machine that states it, a dispatch interval the machine that has one: set
-        // against a machine without, each would count against its own.
-        if machines.contains(where: { $0.compute.sustainedMatrixRate == nil }), machines.contains(where: { $0.compute.sustainedMatrixRate != nil }) {
-            for i in machines.indices { machines[i].compute.sustainedMatrixRate = nil }
-            aligned.append("sustained matrix rate")
-        }
-        if machines.contains(where: { $0.compute.blockDispatchInterval == nil }), machines.contains(where: { $0.compute.blockDispatchInterval != nil }) {
-            for i in machines.indices { machines[i].compute.blockDispatchInterval = nil }
-            aligned.append("block dispatch interval")
-        }
+        align(\.launchOverhead, "launch overhead")
+        align(\.compute.sustainedMatrixRate, "sustained matrix rate")
+        align(\.compute.blockDispatchInterval, "block dispatch interval")
         return (machines, aligned)
     }
 
