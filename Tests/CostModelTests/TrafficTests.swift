@@ -50,6 +50,18 @@ import Workloads
         #expect(words.sentence.hasSuffix("of spec bandwidth: fusing the chain removes 3 of 4 passes"))
     }
 
+    @Test func aStreamPaysItsRampOnceAtEachEnd() {
+        // 1M fp32, one op: 8 MiB through DRAM. Before any bytes flow the first loads make a DRAM round trip
+        // (1.5 x 353.5 ns), and the last stores settle in L2 (1.5 x 147 ns): 750.75 ns beside the stream, once
+        // however many blocks run. An unfused chain's later kernels find their input in L2: an L2 round trip each.
+        let problem = ElementwiseProblem(elements: 1_048_576, ops: 2, dtype: .fp32)
+        let fused = h100.predict(elementwise: problem, ElementwiseSchedule(fused: true, blockElements: 1024, warps: 4))
+        #expect(abs(fused.resources.pipeline - 750.75e-9) < 1e-15)
+        #expect(fused.time.base - fused.resources.launch > fused.resources.dram + fused.resources.pipeline - 1e-15)
+        let unfused = h100.predict(elementwise: problem, ElementwiseSchedule(fused: false, blockElements: 1024, warps: 4))
+        #expect(abs(unfused.resources.pipeline - (750.75e-9 + 441e-9)) < 1e-15)
+    }
+
     @Test func bytesInFlightFarPastLittlesNeedCostBandwidth() {
         // 256M fp32, one op: 2 GiB through DRAM at 0.9 x 3.35 TB/s. Little's law needs 3.015 TB/s x 530.25 ns
         // (1.5 x 353.5) / 132 SMs = 12.1 KB in flight per SM; the knee is three times that.

@@ -83,6 +83,9 @@ extension CostModel {
         // One round trip per block: load (all at once), compute, store.
         let latency = inL2 ? f.l2Latency : f.dramLatency
         w.chainPerBlock = latency + blockBytes / f.unitLoadBandwidth + q.blockCycles / f.clock
+        // The ramp at either end of the stream (H100 tune spaces: 1 M elements, 8 MiB moved in 3.5 us, predicted
+        // 13% fast without it; elementwise MAPE 6.74% -> 5.59%).
+        w.ramp = latency + f.l2Latency
         w.inflightPerBlock = inL2 ? 0 : block * e * inputs
         return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
     }

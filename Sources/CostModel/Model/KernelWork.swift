@@ -20,6 +20,9 @@ struct KernelWork {
     var chainPerBlock = 0.0
     /// Prologue and epilogue of one block that only another resident block can hide.
     var fillDrainPerBlock = 0.0
+    /// Once per kernel, at either end of a stream: the first loads' round trip before any bytes flow and the last
+    /// stores' settling, which no other block can hide.
+    var ramp = 0.0
     /// Share of the smaller compute terms that adds to the largest (0: matrix, vector and special units overlap).
     var computeSerialFraction = 0.0
     /// Waiting on spill reloads, added to the chain.
@@ -141,7 +144,7 @@ extension MachineFigures {
             little = w.dramBytes * dramLatency / inflight
         }
         r.latency = max(chain, little)
-        r.pipeline = resident > 1 ? w.fillDrainPerBlock : rounds * w.fillDrainPerBlock
+        r.pipeline = w.ramp + (resident > 1 ? w.fillDrainPerBlock : rounds * w.fillDrainPerBlock)
         r.launch = w.launch
 
         // No arrays here: this runs millions of times. The compute side and the memory side overlap imperfectly;
@@ -155,7 +158,7 @@ extension MachineFigures {
         let body = max(r.latency, overlapped + r.pipeline)
         let time = r.launch + body
         let lower = r.launch + max(r.latency, peak)
-        let upper = r.launch + max(r.latency, sum) + rounds * w.fillDrainPerBlock
+        let upper = r.launch + max(r.latency, sum) + w.ramp + rounds * w.fillDrainPerBlock
 
         // The bottleneck: the largest single term of the body, or the launch when it outweighs the body.
         var bottleneck = Resource.matrix
