@@ -212,7 +212,7 @@ extension CostModel {
         w.dramBytes = reads + output + tensorOperands * output + (s.splitK > 1 ? m * n * 4 * batch : 0)
 
         // Spilled accumulators are stored and reloaded around the MMAs of every iteration.
-        f.addSpills(&w, spilled: spilled, accesses: 2 * iterations, parallelism: q.spillParallelism)
+        f.addSpills(&w, spilled: spilled, accesses: 2 * iterations, parallelism: q.accumulatorSpillParallelism)
 
         // Latency: each iteration waits for a stage issued `stages - 1` iterations earlier (a producer warpgroup
         // keeps all `stages` in flight); without pipelining (one stage) the wait adds to the compute. Loop
@@ -225,6 +225,13 @@ extension CostModel {
         return f.settled { running in
             var w = work
             let loadLatency = f.tileLatency(w, miss: miss, bytes: stageBytes, running: running)
+            // Spill reloads queue in L2 like the tiles' loads: a grid that leaves most SMs idle (a skinny or
+            // long-K GEMM) finds L2 near its unloaded latency.
+            if spilled > 0 {
+                let roundTrip = f.tileLatency(w, miss: 0, bytes: 0, running: running)
+                w.spillLatencyPerBlock = f.spillWait(spilled: spilled, accesses: 2 * iterations,
+                                                     parallelism: q.accumulatorSpillParallelism, roundTrip: roundTrip)
+            }
             var iteration = depth >= 1
                 ? smoothMax(iterationWork, loadLatency / depth, p: q.pipelineNorm) : iterationWork + loadLatency
             iteration += q.iterationCycles / f.clock

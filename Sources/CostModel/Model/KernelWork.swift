@@ -58,12 +58,19 @@ extension MachineFigures {
     @inline(__always)
     func addSpills(_ w: inout KernelWork, spilled: Int, accesses: Double, parallelism: Double) {
         guard spilled > 0 else { return }
-        w.spillLatencyPerBlock = Double(spilled) * accesses / 2 * l2Latency / parallelism
+        w.spillLatencyPerBlock = spillWait(spilled: spilled, accesses: accesses, parallelism: parallelism, roundTrip: l2Latency)
         let perBlock = Double(spilled) * 4 * Double(w.threads) * accesses
         w.l2Bytes += perBlock * Double(w.grid)
         let resident = Double(min(w.grid, unitCount * max(1, w.occupancy.blocksPerUnit)))
         let footprint = resident * Double(spilled) * 4 * Double(w.threads)
         if footprint > l2Usable { w.dramBytes += perBlock * Double(w.grid) }
+    }
+
+    /// A block's wait on its spill reloads: half the accesses are loads, `parallelism` of them in flight at once,
+    /// each a round trip to L2.
+    @inline(__always)
+    func spillWait(spilled: Int, accesses: Double, parallelism: Double, roundTrip: Double) -> Double {
+        Double(spilled) * accesses / 2 * roundTrip / parallelism
     }
 
     /// Latency of a pipelined tile load that hits L2 (and misses to DRAM for a share `miss` of its bytes),

@@ -63,11 +63,15 @@ public struct Parameters: Hashable, Sendable {
     /// Registers per thread a warp-specialised kernel's producer warpgroup keeps (CUTLASS's Hopper kernels set 40
     /// with setmaxnreg and give the rest to the consumers).
     public var producerRegisters = 40.0
-    /// Spill reloads a thread keeps in flight at once. Spilled accumulators and row elements are reloaded
-    /// right before use (about 4 in flight: a 256x256 GEMM tile and a 2-warp 16K-column softmax both fit);
-    /// flash kernels spill loop invariants that the compiler can prefetch (about 16).
+    /// Spill reloads a thread keeps in flight at once. Spilled row elements are reloaded right before use (about 4
+    /// in flight: a 2-warp 16K-column softmax fits); flash kernels spill loop invariants that the compiler can
+    /// prefetch (about 16).
     public var spillParallelism = 4.0
     public var invariantSpillParallelism = 16.0
+    /// A GEMM's spilled accumulators are stored and reloaded around every iteration's MMAs, all independent of
+    /// each other: about 8 reloads in flight per thread. The H100 tune spaces' spilling tiles (176-256 words per
+    /// thread, 1 or 2 blocks per SM) move 34-58 GB/s of spills per SM, twice what 4 in flight allow.
+    public var accumulatorSpillParallelism = 8.0
     /// Loads of a spilled word per store in a single-pass row kernel (max, exponentiate and sum, normalise).
     public var rowSpillReloads = 3.0
     /// Spilled registers per thread that halve the matrix rate: ptxas serialises the asynchronous MMAs around
