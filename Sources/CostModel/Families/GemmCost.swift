@@ -147,7 +147,10 @@ extension CostModel {
         // and B once per warpgroup along M; spilled registers go through L1 every iteration.
         var operandReads: Double
         switch path {
-        case .wgmma: operandReads = bk * e * (bm * wgN + bn * wgM)
+        case .wgmma:
+            // Each wgmma multiplies 64 rows by at most 256 columns and reads both operands from shared memory
+            // itself: B once per 64 rows of the tile, A once per 256 columns of a warpgroup's share.
+            operandReads = bk * e * (bm * wgN * (bn / wgN / 256).rounded(.up) + bn * bm / 64)
         case .mmaSync: operandReads = bk * e * (bm * warpsN + bn * warpsM)
         case .vector, .none: operandReads = bk * e * 2 * t * (bm * bn / t).squareRoot() / 4
         }
