@@ -141,6 +141,7 @@ extension CostModel {
         let kv = Double(p.seqLen), ql = Double(p.queryLen)
         let keysPerBlock = p.causal ? min(kv, kv - ql + ql / 2 + bq / 2) : kv
         let tiles = keysPerBlock / bkv / Double(s.splitKV)
+        let longest = (kv / bkv / Double(s.splitKV)).rounded(.up)
         var w = KernelWork(occupancy: occupancy)
         w.grid = qBlocks * p.batch * p.heads * s.splitKV
         w.threads = threads
@@ -207,6 +208,10 @@ extension CostModel {
             let step = max(mmaPerTile, (mmaPerTile + softmaxSpecial + softmaxVector + reduce) / groups)
             let perTile = smoothMax(step, loadLatency / depth, p: q.pipelineNorm)
             w.chainPerBlock = tiles * perTile + w.fillDrainPerBlock
+            // A causal block masks the tiles on the diagonal in a loop of their own after the free ones: that
+            // loop's pipeline fills again, its first tile's loads waited on.
+            if p.causal && !producer { w.chainPerBlock += loadLatency }
+            if p.causal { w.chainTail = (longest - tiles) * perTile }
             return f.evaluate(w, overlap: producer ? 0 : q.overlap, latencyMargin: q.latencyMargin)
         }
         guard s.splitKV > 1 else { return attention }

@@ -18,6 +18,9 @@ struct KernelWork {
     var sharedPerBlock = 0.0
     /// Dependent steps of one block running alone (load latency, reductions, serial MMA chains).
     var chainPerBlock = 0.0
+    /// How much longer than `chainPerBlock` the grid's longest block runs (a causal attention's last query tile
+    /// sees every key, the first only its own): the kernel waits for it.
+    var chainTail = 0.0
     /// Prologue and epilogue of one block that only another resident block can hide.
     var fillDrainPerBlock = 0.0
     /// Once per kernel, at either end of a stream: the first loads' round trip before any bytes flow and the last
@@ -144,7 +147,7 @@ extension MachineFigures {
         // The block scheduler hands a unit its blocks one interval apart: the last starts that many intervals after
         // the first and then runs its own chain.
         let chain = max(rounds * (w.chainPerBlock + w.spillLatencyPerBlock),
-                        (blocks - 1) * dispatchInterval + w.chainPerBlock + w.spillLatencyPerBlock)
+                        (blocks - 1) * dispatchInterval + w.chainPerBlock + w.spillLatencyPerBlock) + w.chainTail
         var little = 0.0
         if w.inflightPerBlock > 0 && w.dramBytes > 0 {
             let inflight = activeUnits * Double(resident) * w.inflightPerBlock
