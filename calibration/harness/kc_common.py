@@ -58,3 +58,11 @@ def write_json_atomic(path, doc):
         json.dump(doc, f, indent=1, allow_nan=False)
         f.write("\n")
     os.replace(tmp, path)
+
+
+def check_machine_matches(machine, device):
+    """Refuses an import for a machine whose model (h100, h200, ...) the measured device's name lacks: a device
+    lent as one kind can be another card, and its figures must not land in the wrong machine file."""
+    model = machine.split("-")[0].lower()
+    if model not in device.lower().replace(" ", ""):
+        raise SystemExit(f"error: --machine {machine}, but the figures were measured on {device!r}")

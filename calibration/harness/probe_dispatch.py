@@ -6,13 +6,18 @@ the block scheduler rather than by memory. This launches Triton kernels that do 
 1 to 4096 blocks per SM, 1, 4 and 8 warps a block, and times launches back to back with CUDA events. The slope of
 time against blocks per SM is the per-block dispatch cost of one SM; the intercept is the launch gap. A
 microbenchmark: no candidate kernel is timed. Writes --out (JSON) and, with --import-out and --machine, a
-kernelcast-calibration-import file setting compute.block_dispatch_interval (the mean of the three slopes).
+kernelcast-calibration-import file setting compute.block_dispatch_interval (the mean of the three slopes); --from
+reads an earlier --out instead of measuring. The import is refused when --machine names another card than the one
+measured.
 
     python3 probe_dispatch.py --out dispatch.json [--import-out import.json --machine h200-sxm]
+    python3 probe_dispatch.py --from dispatch.json --import-out import.json --machine h100-sxm
 """
 import argparse
 import json
 import statistics
+
+from kc_common import check_machine_matches
 
 BLOCKS_PER_SM = [1, 4, 16, 64, 256, 1024, 4096]
 WARPS = [1, 4, 8]
@@ -21,12 +26,33 @@ LAUNCHES = 50
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--from", dest="source", help="an earlier --out to convert instead of measuring")
     ap.add_argument("--import-out")
     ap.add_argument("--machine", help="machine name for --import-out")
     args = ap.parse_args()
     if args.import_out and not args.machine:
         ap.error("--import-out needs --machine")
+    if args.source:
+        with open(args.source) as f:
+            doc = json.load(f)
+    else:
+        if not args.out:
+            ap.error("--out or --from is required")
+        doc = measure(args.out)
+    if args.import_out:
+        check_machine_matches(args.machine, doc["device"])
+        slopes = [f["ns_per_block_per_sm"] for f in doc["fit"]]
+        entry = {"field": "compute.block_dispatch_interval", "value": statistics.mean(slopes) * 1e-9, "unit": "s",
+                 "samples": [s * 1e-9 for s in slopes],
+                 "method": "slope of launch time against blocks per SM (64 to 4096) of a Triton kernel storing one "
+                           "float per block, mean over 1, 4 and 8 warps a block"}
+        with open(args.import_out, "w") as f:
+            json.dump({"version": 1, "kind": "kernelcast-calibration-import", "machine": args.machine,
+                       "device": doc["device"], "tool": doc["harness"], "measurements": [entry]}, f, indent=1)
+
+
+def measure(out):
     import torch
     import triton
     import triton.language as tl
@@ -35,10 +61,9 @@ def main():
     def store_one(x_ptr):
         tl.store(x_ptr + tl.program_id(0), 1.0)
 
-    props = torch.cuda.get_device_properties(0)
-    sms = props.multi_processor_count
-    name = torch.cuda.get_device_name(0)
-    doc = {"device": name, "sms": sms, "harness": "calibration/harness/probe_dispatch.py", "role": "calibration",
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    doc = {"device": torch.cuda.get_device_name(0), "sms": sms, "harness": "calibration/harness/probe_dispatch.py",
+           "role": "calibration",
            "method": f"Triton kernel storing one float per block; {LAUNCHES} launches back to back between two CUDA "
                      "events after 10 warm-up launches; median of 5 such timings, per launch", "items": []}
     x = torch.empty(max(BLOCKS_PER_SM) * sms, device="cuda", dtype=torch.float32)
@@ -66,19 +91,10 @@ def main():
         slope = (big[-1][1] - big[0][1]) / (big[-1][0] - big[0][0])
         doc.setdefault("fit", []).append({"warps": warps, "ns_per_block_per_sm": slope * 1e3,
                                           "from_blocks_per_sm": [big[0][0], big[-1][0]]})
-    with open(args.out, "w") as f:
+    with open(out, "w") as f:
         json.dump(doc, f, indent=1)
     print(json.dumps(doc["fit"]))
-    if args.import_out:
-        slopes = [f["ns_per_block_per_sm"] for f in doc["fit"]]
-        entry = {"field": "compute.block_dispatch_interval", "value": statistics.mean(slopes) * 1e-9, "unit": "s",
-                 "samples": [s * 1e-9 for s in slopes],
-                 "method": "slope of launch time against blocks per SM (64 to 4096) of a Triton kernel storing one "
-                           "float per block, mean over 1, 4 and 8 warps a block"}
-        with open(args.import_out, "w") as f:
-            json.dump({"version": 1, "kind": "kernelcast-calibration-import", "machine": args.machine, "device": name,
-                       "tool": doc["harness"], "measurements": [entry]}, f, indent=1)
-
+    return doc
 
 if __name__ == "__main__":
     main()

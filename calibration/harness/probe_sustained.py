@@ -21,6 +21,8 @@ import subprocess
 import threading
 import time
 
+from kc_common import check_machine_matches
+
 SHAPES = [(8192, 8192, 8192, "float16"), (8192, 8192, 4096, "float16"), (4096, 4096, 4096, "float16"),
           (6144, 6144, 6144, "float16"), (8192, 8192, 8192, "bfloat16")]
 HOT_S = 3.0
@@ -89,6 +91,7 @@ def main():
             ap.error("--out or --from is required")
         doc = measure(args.out)
     if args.import_out:
+        check_machine_matches(args.machine, doc["device"])
         with open(args.import_out, "w") as f:
             json.dump(calibration_import(doc, args.machine), f, indent=1)
 
