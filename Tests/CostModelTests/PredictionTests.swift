@@ -75,6 +75,27 @@ import Workloads
         #expect(rate(CostModel(machine: machine), .fp16) == rate(CostModel(machine: machine, timing: .burst), .fp16))
     }
 
+    @Test func aGridOnAFewUnitsKeepsItsClockUnderThePowerLimit() {
+        // Kept busy, a full device runs the reference GEMM at 609 / 700 = 0.87 of its peak, its matrix ceiling lower by
+        // a fraction f a little under that. A GEMM of 32 tiles draws the power of 32 of 132 SMs: it keeps the full
+        // clock, its ceiling 1 / f of the sustained one; 125 tiles (over f x 132 units) keep 132 / 125 of it.
+        var machine = fixtureMachine
+        machine.compute.peak[.matrix]?[.fp16] = Sourced(OpsPerSecond(base: 700e12), .measured(run: "run-1"))
+        machine.compute.sustainedMatrixRate = Sourced(OpsPerSecond(base: 609e12), .measured(run: "run-2"))
+        let sustained = CostModel(machine: machine)
+        let f = sustained.figures.powerLimitedFraction
+        #expect(f > 0.8 && f <= 0.87)
+        #expect(abs(sustained.figures.powerHeadroom(activeUnits: 32) - 1 / f) < 1e-12)
+        #expect(abs(sustained.figures.powerHeadroom(activeUnits: 125) - 132.0 / 125) < 1e-12)
+        #expect(sustained.figures.powerHeadroom(activeUnits: 4096) == 1)
+        #expect(CostModel(machine: machine, timing: .burst).figures.powerHeadroom(activeUnits: 32) == 1)
+        // 1024 x 2048 in 128 x 256 tiles: 32 blocks, their products at the burst rate however the device is timed.
+        let problem = GemmProblem(m: 1024, n: 2048, k: 16384, dtype: .fp16)
+        let s = tile(128, 256, 64, warps: 8, stages: 3)
+        let burst = CostModel(machine: machine, timing: .burst)
+        #expect(abs(sustained.predict(gemm: problem, s).resources.matrix / burst.predict(gemm: problem, s).resources.matrix - 1) < 1e-9)
+    }
+
     @Test func manyShortBlocksWaitOnTheBlockScheduler() {
         // 132 x 1000 blocks of 256 elements: each SM is handed 1000 blocks 100 ns apart, so the last starts 99.9 us
         // after the first and the kernel's latency is at least that plus one block's own chain.

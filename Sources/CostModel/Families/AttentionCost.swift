@@ -154,7 +154,7 @@ extension CostModel {
 
         let perUnit = ceilDiv(w.grid, f.unitCount)
         let resident = min(occupancy.blocksPerUnit, perUnit)
-        var productRate = rate
+        var productRate = rate * f.powerHeadroom(activeUnits: w.grid)
         if wgmma && resident * consumerWarps / 4 <= 1 { productRate *= q.singleWarpgroupFraction }
         if spilled > 0 { productRate /= 1 + Double(spilled) / q.spillHalvingRegisters }
         let mmaPerTile = 4 * bq * bkv * d / productRate

@@ -137,7 +137,7 @@ extension CostModel {
         w.launch = launch
 
         // Products: padded tiles are computed in full (masked loads feed zeros).
-        var productRate = rate
+        var productRate = rate * f.powerHeadroom(activeUnits: grid)
         if path == .wgmma && resident * consumerWarps / 4 <= 1 { productRate *= q.singleWarpgroupFraction }
         if path != .vector && spilled > 0 { productRate /= 1 + Double(spilled) / q.spillHalvingRegisters }
         let productTime = 2 * bm * bn * bk * iterations / productRate

@@ -24,13 +24,22 @@ public struct CostModel: Sendable {
         // measured rate: the measured figure then replaces the datasheet's derated one without being derated twice.
         // Timed sustained, the target is that GEMM's rate once the device has been kept busy (the power limit lowers
         // the clock); every measured precision falls by the same fraction, the clock being the device's.
-        var anchored = figures
-        var clockFraction = 1.0
+        var anchored = Self.anchor(figures, machine: machine, parameters: parameters, clockFraction: 1)
         if timing == .sustained, let sustained = machine.compute.sustainedMatrixRate,
            let fp16 = machine.compute.peak(.matrix, .fp16), fp16.provenance.isMeasured {
-            clockFraction = min(1, sustained.value.base / fp16.value.base)
+            let burst = anchored
+            anchored = Self.anchor(figures, machine: machine, parameters: parameters,
+                                   clockFraction: min(1, sustained.value.base / fp16.value.base))
             anchored.fieldsUsed.append(("compute.sustained_matrix_rate", sustained.provenance))
+            if burst.matrixPeak(.fp16) > 0 { anchored.powerLimitedFraction = anchored.matrixPeak(.fp16) / burst.matrixPeak(.fp16) }
         }
+        self = CostModel(machine: machine, parameters: parameters, figures: anchored)
+    }
+
+    /// `figures` with each measured matrix ceiling set where the library GEMM of the reference runs at the measured
+    /// peak times `clockFraction`.
+    static func anchor(_ figures: MachineFigures, machine: Machine, parameters: Parameters, clockFraction: Double) -> MachineFigures {
+        var anchored = figures
         for precision in Precision.allCases where machine.compute.peak(.matrix, precision)?.provenance.isMeasured == true {
             guard let peak = machine.compute.peak(.matrix, precision)?.value.base,
                   let dtype = ElementType.allCases.first(where: { $0.precision == precision }) else { continue }
@@ -48,7 +57,7 @@ public struct CostModel: Sendable {
                 (anchored, predicted) = (trial, next)
             }
         }
-        self = CostModel(machine: machine, parameters: parameters, figures: anchored)
+        return anchored
     }
 
     /// The side of the square GEMM a measured matrix peak was timed on.

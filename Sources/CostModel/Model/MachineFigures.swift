@@ -11,6 +11,10 @@ public struct MachineFigures: Sendable {
     public var warpWidth: Int
     /// Matrix and vector peak per unit (FLOP/s), indexed by `Precision.ordinal`; 0 where the machine has none.
     var matrixPeakPerUnit: [Double]
+    /// The share of its burst matrix ceiling a full device keeps at its power limit (the fp16 ceiling anchored on
+    /// `compute.sustained_matrix_rate` over the one anchored on the measured peak, when timed sustained; 1
+    /// otherwise), already taken out of `matrixPeakPerUnit`.
+    var powerLimitedFraction = 1.0
     var vectorPeakPerUnit: [Double]
     /// Special-function evaluations per second per unit.
     var specialPerUnit: Double
@@ -194,6 +198,12 @@ public struct MachineFigures: Sendable {
     }
 
     @inline(__always) func matrixPeak(_ precision: Precision) -> Double { matrixPeakPerUnit[precision.ordinal] }
+
+    /// How much faster than `matrixPeak` a kernel on `activeUnits` units multiplies: the power limit is the device's,
+    /// so units drawing a share of its power below the fraction it holds at the limit keep their full clock.
+    @inline(__always) func powerHeadroom(activeUnits: Int) -> Double {
+        min(1 / powerLimitedFraction, Double(unitCount) / Double(max(1, min(activeUnits, unitCount))))
+    }
     @inline(__always) func vectorPeak(_ precision: Precision) -> Double { vectorPeakPerUnit[precision.ordinal] }
 }
 
