@@ -143,8 +143,8 @@ extension CostModel {
         let productTime = 2 * bm * bn * bk * iterations / productRate
         if path == .vector { w.vectorPerBlock += productTime } else { w.matrixPerBlock = productTime }
 
-        // Shared memory: async copies write each stage; the MMAs read A once per warpgroup (or warp) along N
-        // and B once per warpgroup along M; spilled registers go through L1 every iteration.
+        // Shared memory: async copies write each stage; mma.sync reads A once per warp along N and B once per warp
+        // along M (wgmma below); spilled registers go through L1 every iteration.
         var operandReads: Double
         switch path {
         case .wgmma:

@@ -23,7 +23,8 @@ public struct CostModel: Sendable {
         // tiles, waves and latencies it charges, so it takes the ceiling at which it predicts that GEMM at the
         // measured rate: the measured figure then replaces the datasheet's derated one without being derated twice.
         // Timed sustained, the target is that GEMM's rate once the device has been kept busy (the power limit lowers
-        // the clock); every measured precision falls by the same fraction, the clock being the device's.
+        // the clock); every measured precision falls by the same fraction, the clock being the device's, and the
+        // fp16 ceilings' ratio is what a grid on a few units wins back (`MachineFigures.powerHeadroom`).
         var anchored = Self.anchor(figures, machine: machine, parameters: parameters, clockFraction: 1)
         if timing == .sustained, let sustained = machine.compute.sustainedMatrixRate,
            let fp16 = machine.compute.peak(.matrix, .fp16), fp16.provenance.isMeasured {

@@ -198,13 +198,13 @@ public struct MachineFigures: Sendable {
     }
 
     @inline(__always) func matrixPeak(_ precision: Precision) -> Double { matrixPeakPerUnit[precision.ordinal] }
+    @inline(__always) func vectorPeak(_ precision: Precision) -> Double { vectorPeakPerUnit[precision.ordinal] }
 
     /// How much faster than `matrixPeak` a kernel on `activeUnits` units multiplies: the power limit is the device's,
     /// so units drawing a share of its power below the fraction it holds at the limit keep their full clock.
     @inline(__always) func powerHeadroom(activeUnits: Int) -> Double {
         min(1 / powerLimitedFraction, Double(unitCount) / Double(max(1, min(activeUnits, unitCount))))
     }
-    @inline(__always) func vectorPeak(_ precision: Precision) -> Double { vectorPeakPerUnit[precision.ordinal] }
 }
 
 extension Precision {
