@@ -77,13 +77,12 @@ extension CostModel {
 
         // Registers: the fp32 accumulator tile spread over the threads, operand fragments for mma.sync and FMAs,
         // and the kernel's bookkeeping.
-        var wgM = 1.0, wgN = 1.0, warpsM = 1.0, warpsN = 1.0
+        var wgN = 1.0, warpsM = 1.0, warpsN = 1.0
         var operandRegisters = 0.0
         switch path {
         case .wgmma:
             let groups = consumerWarps / 4
             let alongM = min(groups, max(1, s.blockM / 64))
-            wgM = Double(alongM)
             wgN = Double(groups / alongM)
         case .mmaSync, .vector, .none:
             // Triton's warpsPerTile for mma v2: double the dimension with more 16x8 tiles left per warp.
