@@ -50,7 +50,8 @@ extension CostModel {
                     + "\(Bytes(base: f.dramBandwidth / f.units * f.dramLatency).description) per \(unitName)"
             }
         case .pipeline:
-            sentence = "fill/drain-bound: each block's prologue and epilogue are exposed"
+            sentence = "fill/drain-bound: the kernel's first loads and last stores, and each block's prologue and "
+                + "epilogue, are exposed"
         case .launch:
             sentence = "launch-bound: \(Seconds(base: p.resources.launch).description) of launches for "
                 + "\(Seconds(base: max(0, time - p.resources.launch)).description) of work"
