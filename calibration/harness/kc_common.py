@@ -1,5 +1,6 @@
-"""Helpers shared by measure_spaces.py and tensor_rates.py (KernelCast harness)."""
+"""Helpers shared by the KernelCast harness scripts (measure_spaces.py, tensor_rates.py, the probes)."""
 
+import argparse
 import datetime
 import json
 import os
@@ -66,3 +67,28 @@ def check_machine_matches(machine, device):
     model = machine.split("-")[0].lower()
     if model not in device.lower().replace(" ", ""):
         raise SystemExit(f"error: --machine {machine}, but the figures were measured on {device!r}")
+
+
+def probe_main(description, measure, calibration_import):
+    """The command line of a probe: measure into --out (or read an earlier --out with --from), then with
+    --import-out and --machine write `calibration_import(doc, machine)`, refused for another card than the one
+    measured."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out")
+    ap.add_argument("--from", dest="source", help="an earlier --out to convert instead of measuring")
+    ap.add_argument("--import-out")
+    ap.add_argument("--machine", help="machine name for --import-out")
+    args = ap.parse_args()
+    if args.import_out and not args.machine:
+        ap.error("--import-out needs --machine")
+    if args.source:
+        with open(args.source) as f:
+            doc = json.load(f)
+    else:
+        if not args.out:
+            ap.error("--out or --from is required")
+        doc = measure(args.out)
+    if args.import_out:
+        check_machine_matches(args.machine, doc["device"])
+        with open(args.import_out, "w") as f:
+            json.dump(calibration_import(doc, args.machine), f, indent=1)

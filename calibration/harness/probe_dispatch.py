@@ -13,44 +13,25 @@ measured.
     python3 probe_dispatch.py --out dispatch.json [--import-out import.json --machine h200-sxm]
     python3 probe_dispatch.py --from dispatch.json --import-out import.json --machine h100-sxm
 """
-import argparse
 import json
 import statistics
 
-from kc_common import check_machine_matches
+from kc_common import probe_main
 
 BLOCKS_PER_SM = [1, 4, 16, 64, 256, 1024, 4096]
 WARPS = [1, 4, 8]
 LAUNCHES = 50
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out")
-    ap.add_argument("--from", dest="source", help="an earlier --out to convert instead of measuring")
-    ap.add_argument("--import-out")
-    ap.add_argument("--machine", help="machine name for --import-out")
-    args = ap.parse_args()
-    if args.import_out and not args.machine:
-        ap.error("--import-out needs --machine")
-    if args.source:
-        with open(args.source) as f:
-            doc = json.load(f)
-    else:
-        if not args.out:
-            ap.error("--out or --from is required")
-        doc = measure(args.out)
-    if args.import_out:
-        check_machine_matches(args.machine, doc["device"])
-        slopes = [f["ns_per_block_per_sm"] for f in doc["fit"]]
-        entry = {"field": "compute.block_dispatch_interval", "value": statistics.mean(slopes) * 1e-9, "unit": "s",
-                 "samples": [s * 1e-9 for s in slopes],
-                 "method": "slope of launch time against blocks per SM (64 to 4096) of a Triton kernel storing one "
-                           "float per block, mean over 1, 4 and 8 warps a block"}
-        with open(args.import_out, "w") as f:
-            json.dump({"version": 1, "kind": "kernelcast-calibration-import", "machine": args.machine,
-                       "device": doc["device"], "tool": doc["harness"], "measurements": [entry]}, f, indent=1)
-
+def calibration_import(doc, machine):
+    """The mean dispatch slope as a kernelcast-calibration-import document (docs/measurement-format.md)."""
+    slopes = [f["ns_per_block_per_sm"] for f in doc["fit"]]
+    entry = {"field": "compute.block_dispatch_interval", "value": statistics.mean(slopes) * 1e-9, "unit": "s",
+             "samples": [s * 1e-9 for s in slopes],
+             "method": "slope of launch time against blocks per SM (64 to 4096) of a Triton kernel storing one "
+                       "float per block, mean over 1, 4 and 8 warps a block"}
+    return {"version": 1, "kind": "kernelcast-calibration-import", "machine": machine, "device": doc["device"],
+            "tool": doc["harness"], "measurements": [entry]}
 
 def measure(out):
     import torch
@@ -97,4 +78,4 @@ def measure(out):
     return doc
 
 if __name__ == "__main__":
-    main()
+    probe_main(__doc__, measure, calibration_import)

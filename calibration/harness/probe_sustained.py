@@ -14,14 +14,13 @@ card at its limit by then). --from reads an earlier --out instead of measuring.
     python3 probe_sustained.py --out probe.json [--import-out sustained.json --machine h200-sxm]
     python3 probe_sustained.py --from probe.json --import-out sustained.json --machine h100-sxm
 """
-import argparse
 import json
 import statistics
 import subprocess
 import threading
 import time
 
-from kc_common import check_machine_matches
+from kc_common import probe_main
 
 SHAPES = [(8192, 8192, 8192, "float16"), (8192, 8192, 4096, "float16"), (4096, 4096, 4096, "float16"),
           (6144, 6144, 6144, "float16"), (8192, 8192, 8192, "bfloat16")]
@@ -72,29 +71,6 @@ def calibration_import(doc, machine):
             "tool": doc["harness"], "measurements": [
                 {"field": "compute.sustained_matrix_rate", "value": item[f"{key}_tflops"] * 1e12, "unit": "FLOP/s",
                  "method": method}]}
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out")
-    ap.add_argument("--from", dest="source", help="an earlier --out to convert instead of measuring")
-    ap.add_argument("--import-out")
-    ap.add_argument("--machine", help="machine name for --import-out")
-    args = ap.parse_args()
-    if args.import_out and not args.machine:
-        ap.error("--import-out needs --machine")
-    if args.source:
-        with open(args.source) as f:
-            doc = json.load(f)
-    else:
-        if not args.out:
-            ap.error("--out or --from is required")
-        doc = measure(args.out)
-    if args.import_out:
-        check_machine_matches(args.machine, doc["device"])
-        with open(args.import_out, "w") as f:
-            json.dump(calibration_import(doc, args.machine), f, indent=1)
-
 
 def measure(out):
     import torch
@@ -151,4 +127,4 @@ def measure(out):
 
 
 if __name__ == "__main__":
-    main()
+    probe_main(__doc__, measure, calibration_import)
