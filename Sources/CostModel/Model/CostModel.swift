@@ -29,7 +29,7 @@ public struct CostModel: Sendable {
         if timing == .sustained, let sustained = machine.compute.sustainedMatrixRate,
            let fp16 = machine.compute.peak(.matrix, .fp16), fp16.provenance.isMeasured {
             let burst = anchored
-            anchored = Self.anchor(figures, machine: machine, parameters: parameters,
+            anchored = Self.anchor(burst, machine: machine, parameters: parameters,
                                    clockFraction: min(1, sustained.value.base / fp16.value.base))
             anchored.fieldsUsed.append(("compute.sustained_matrix_rate", sustained.provenance))
             if burst.matrixPeak(.fp16) > 0 { anchored.powerLimitedFraction = anchored.matrixPeak(.fp16) / burst.matrixPeak(.fp16) }
@@ -37,8 +37,8 @@ public struct CostModel: Sendable {
         self = CostModel(machine: machine, parameters: parameters, figures: anchored)
     }
 
-    /// `figures` with each measured matrix ceiling set where the library GEMM of the reference runs at the measured
-    /// peak times `clockFraction`.
+    /// `figures` with each measured matrix ceiling moved to where the library GEMM of the reference runs at the
+    /// measured peak times `clockFraction` (the sustained anchoring starts from the burst one: a few steps away).
     static func anchor(_ figures: MachineFigures, machine: Machine, parameters: Parameters, clockFraction: Double) -> MachineFigures {
         var anchored = figures
         for precision in Precision.allCases where machine.compute.peak(.matrix, precision)?.provenance.isMeasured == true {
