@@ -36,5 +36,42 @@ import Testing
         let pairs = PlateauFinder.match(knees, to: caches.map { ($0, $0.size?.value.base) })
         #expect(pairs.map(\.level.name) == ["l1", "l2"])
         #expect(pairs[1].knee.map { Double($0.capacity) / 1_048_576 > 40 } == true)
+        // Past the whole L2 the walk is at device memory's latency at once: the step is the level's end.
+        #expect(pairs[1].knee.flatMap { PlateauFinder.reach(of: $0, footprints: Self.footprints, values: Self.latencies) } == nil)
+    }
+}
+
+/// The same walk on an NVIDIA H200 (run cal-h200-sxm-20261204-190552): one step out of L2, at its near partition's
+/// reach, because the far partition (269 ns at 48 MiB) is too close to HBM (about 322 ns) for a plateau of its own.
+@Suite struct H200CurveTests {
+    static let latencies = [
+        19.85, 19.87, 19.87, 19.87, 19.86, 19.85, 19.87, 19.87, 19.86, 19.87, 19.88, 19.9, 82.36, 145.2, 145.5, 145.1,
+        144.9, 145.2, 145.1, 144.8, 145.1, 145.2, 145.1, 145, 145, 146.1, 221.1, 268.8, 342.2, 349.9, 289.4, 308.1,
+        316.5, 328.2, 335.8,
+    ].map { $0 * 1e-9 }
+    static let spreads = [
+        0.011, 0.003, 0.005, 0.002, 0.013, 0.003, 0.002, 0.001, 0.008, 0.009, 0.010, 0.003, 0.026, 0.002, 0.001, 0.006,
+        0.002, 0.005, 0.002, 0.005, 0.006, 0.004, 0.009, 0.004, 0.006, 0.011, 0.047, 0.013, 0.018, 0.020, 0.050, 0.039,
+        0.016, 0.032, 0.022,
+    ]
+
+    @Test func theL2ReachesPastItsNearPartition() throws {
+        let knees = PlateauFinder.knees(footprints: H100CurveTests.footprints, values: Self.latencies, rising: true,
+                                        noise: PlateauFinder.noise(spreads: Self.spreads, values: Self.latencies))
+        #expect(knees.map(\.capacity) == [240 << 10, 32 << 20])
+        // 0.9 x 322 ns = 290 ns falls between 48 MiB (269 ns) and 64 MiB (342 ns), 36% of the way in log space.
+        #expect(PlateauFinder.reach(of: knees[1], footprints: H100CurveTests.footprints, values: Self.latencies) == 52 << 20)
+    }
+
+    @Test func aCalibrationSizesTheWholeL2() throws {
+        let spec = try MachineFile.load(path: repositoryRoot.appendingPathComponent("machines/h200-sxm.yaml").path)
+        let run = try String(contentsOf: repositoryRoot.appendingPathComponent(
+            "calibration/results/h200-sxm/cal-h200-sxm-20261204-190552.json"), encoding: .utf8)
+        let refit = try CalibrationRefit.refit(run, file: "cal-h200-sxm-20261204-190552.json", spec: spec)
+        let fits = Dictionary(refit.fits.map { ($0.path, $0.value.base) }, uniquingKeysWith: { a, _ in a })
+        #expect(fits["memory.l2.size"] == Double(52 << 20))
+        // The latencies stay those of the near partition and of HBM.
+        #expect(fits["memory.l2.latency"].map { abs($0 / 145.1e-9 - 1) < 0.01 } == true)
+        #expect(fits["memory.hbm.latency"].map { abs($0 / 322.3e-9 - 1) < 0.01 } == true)
     }
 }

@@ -144,6 +144,23 @@ enum PlateauFinder {
         return knees
     }
 
+    /// Where a walk reaches the latency of the plateau beyond a knee, if it gets there only later than the knee: a
+    /// device-wide cache split in partitions (Hopper's L2) is left first by its near partition, and a walk from
+    /// one unit reaches device memory's latency only past the far one. Reached means within 10% of that plateau
+    /// (its own points scatter about that much); the capacity is where the curve crosses that line, in log space.
+    /// Nil when the first footprint past the knee is already there.
+    static func reach(of knee: Knee, footprints: [Int], values raw: [Double]) -> Int? {
+        let values = smoothed(raw)
+        let line = 0.9 * knee.beyond.level
+        guard let firstThere = footprints.indices.first(where: { footprints[$0] > knee.capacity && values[$0] >= line }),
+              firstThere > 0, footprints[firstThere - 1] > knee.capacity, values[firstThere - 1] < line
+        else { return nil }
+        let before = firstThere - 1
+        let span = log(values[firstThere]) - log(values[before])
+        let fraction = span > 0 ? min(max((log(line) - log(values[before])) / span, 0), 1) : 0.5
+        return roundCapacity(Double(footprints[before]) * pow(Double(footprints[firstThere]) / Double(footprints[before]), fraction))
+    }
+
     /// The noise level of a curve for `plateaus`: the larger of half the median relative spread of its points'
     /// samples and the point-to-point scatter of the (smoothed) curve itself (the median absolute difference of
     /// neighbours in log space, scaled to a standard deviation), kept within 1 % and 10 %. The second catches curves
