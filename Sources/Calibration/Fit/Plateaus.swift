@@ -135,10 +135,7 @@ enum PlateauFinder {
             guard let firstPast = ((inside.first + 1)...beyond.last).first(where: { past($0) && !past($0 - 1) && $0 > inside.first }) else {
                 continue
             }
-            let before = firstPast - 1
-            let span = log(values[before]) - log(values[firstPast])
-            let fraction = span != 0 ? min(max((log(values[before]) - log(threshold)) / span, 0), 1) : 0.5
-            let capacity = Double(footprints[before]) * pow(Double(footprints[firstPast]) / Double(footprints[before]), fraction)
+            let capacity = crossing(threshold, footprints: footprints, values: values, after: firstPast)
             knees.append(Knee(capacity: roundCapacity(capacity), inside: inside, beyond: beyond))
         }
         return knees
@@ -155,10 +152,16 @@ enum PlateauFinder {
         guard let firstThere = footprints.indices.first(where: { footprints[$0] > knee.capacity && values[$0] >= line }),
               firstThere > 0, footprints[firstThere - 1] > knee.capacity, values[firstThere - 1] < line
         else { return nil }
-        let before = firstThere - 1
-        let span = log(values[firstThere]) - log(values[before])
-        let fraction = span > 0 ? min(max((log(line) - log(values[before])) / span, 0), 1) : 0.5
-        return roundCapacity(Double(footprints[before]) * pow(Double(footprints[firstThere]) / Double(footprints[before]), fraction))
+        return roundCapacity(crossing(line, footprints: footprints, values: values, after: firstThere))
+    }
+
+    /// The footprint where the curve crosses `line` between the point before `after` and `after`, interpolated in
+    /// log space (midway when the two points are level).
+    private static func crossing(_ line: Double, footprints: [Int], values: [Double], after: Int) -> Double {
+        let before = after - 1
+        let span = log(values[after]) - log(values[before])
+        let fraction = span != 0 ? min(max((log(line) - log(values[before])) / span, 0), 1) : 0.5
+        return Double(footprints[before]) * pow(Double(footprints[after]) / Double(footprints[before]), fraction)
     }
 
     /// The noise level of a curve for `plateaus`: the larger of half the median relative spread of its points'
