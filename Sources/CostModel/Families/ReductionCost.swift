@@ -45,11 +45,13 @@ extension CostModel {
         // of the deviations' sum, and each row the merging of (count, mean, M2) triples at every step across lanes
         // and warps. PyTorch's layer_norm kernel runs 28.8 instructions per element and 288 per thread per row as a
         // layernorm, 10.8 and 124 as an rmsnorm (the same kernel without the update): ncu on the H100,
-        // calibration/measurements/h100-sxm/fusion/norm_counters.csv.
+        // calibration/measurements/h100-sxm/fusion/norm_counters.csv. The row's share is that kernel's whole 288
+        // (the two reductions below count 16 of it): with 37.0, 64 and 46 instructions per element at 4096, 1024
+        // and 2048 columns the count matches ncu's 37.8, 64.7 and 46.7.
         var mergeInstructions = 0.0
         if s.statistics == .welford {
             instructions = squares + 18
-            mergeInstructions = 164
+            mergeInstructions = 272
         }
 
         // Registers: the row chunk in fp32 (about 1.4 registers per element while exponentiating), or the
@@ -117,6 +119,9 @@ extension CostModel {
         // resident bound the address range streamed at once without giving it. (With the DRAM in-flight term,
         // the tune softmax spaces fall from 0.890 to 0.843 and the confirmation campaign's from 0.50 to 0.40.)
         w.inflightIsExact = false
+        // Its loads come a chunk at a time, so each chunk's round trip adds to its transfer: torch's norms stream
+        // at 1.5-2.6 TB/s of the H100's 3.0 (calibration/measurements/h100-sxm/fusion/norm_pairs.json).
+        w.burstNorm = q.burstNorm
         return f.evaluate(w, overlap: q.overlap, latencyMargin: q.latencyMargin)
     }
 }

@@ -35,6 +35,10 @@ struct KernelWork {
     /// Whether `inflightPerBlock` is what the schedule really keeps in flight, not just a bound on it; only then
     /// can it say that DRAM streams too wide a range.
     var inflightIsExact = true
+    /// A block whose loads come in bursts (a row chunk, then none while it reduces) waits each burst's round trip
+    /// on top of its transfer: its DRAM time and the round trips of the bytes in flight (Little's law) then
+    /// combine as this p-norm instead of the larger standing alone (0: they do not).
+    var burstNorm = 0.0
 
     var l2Bytes = 0.0
     var dramBytes = 0.0
@@ -154,6 +158,7 @@ extension MachineFigures {
             little = w.dramBytes * dramLatency / inflight
         }
         r.latency = max(chain, little)
+        if w.burstNorm > 0 && little > 0 { r.dram = smoothMax(r.dram, little, p: w.burstNorm) }
         r.pipeline = w.ramp + (resident > 1 ? w.fillDrainPerBlock : rounds * w.fillDrainPerBlock)
         r.launch = w.launch
 
