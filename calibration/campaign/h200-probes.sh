@@ -7,11 +7,7 @@
 #   kernelcast calibrate import sustained/sustained-hot-import.json --base <calibrated H200 yaml> --store /tmp/x.sqlite
 set -uo pipefail
 : "${OUT:?set OUT to the folder for results}"
-card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
-if [[ "$card" != *H200* ]]; then
-  echo "this card is '$card', not an H200: nothing run"
-  exit 3
-fi
+source calibration/campaign/require-card.sh H200
 mkdir -p "$OUT/sustained" "$OUT/dispatch" "$OUT/rates"
 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
 cd calibration/harness
