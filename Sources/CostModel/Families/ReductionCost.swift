@@ -45,13 +45,13 @@ extension CostModel {
         // of the deviations' sum, and each row the merging of (count, mean, M2) triples at every step across lanes
         // and warps. PyTorch's layer_norm kernel runs 28.8 instructions per element and 288 per thread per row as a
         // layernorm, 10.8 and 124 as an rmsnorm (the same kernel without the update): ncu on the H100,
-        // calibration/measurements/h100-sxm/fusion/norm_counters.csv. The row's share is that kernel's whole 288
-        // (the two reductions below count 16 of it): with 37.0, 64 and 46 instructions per element at 4096, 1024
-        // and 2048 columns the count matches ncu's 37.8, 64.7 and 46.7.
+        // calibration/measurements/h100-sxm/fusion/norm_counters.csv. The row's share is that kernel's whole 288,
+        // the reductions' own steps included: with 37.0, 64 and 46 instructions per element at 4096, 1024 and 2048
+        // columns the count matches ncu's 37.8, 64.7 and 46.7.
         var mergeInstructions = 0.0
         if s.statistics == .welford {
             instructions = squares + 18
-            mergeInstructions = 272
+            mergeInstructions = 288 - reductions * 8
         }
 
         // Registers: the row chunk in fp32 (about 1.4 registers per element while exponentiating), or the
