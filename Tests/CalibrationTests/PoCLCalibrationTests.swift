@@ -12,8 +12,8 @@ import Testing
 /// The checks are for physical plausibility, not precision. A CPU device shares its cores and caches with whatever
 /// else runs (a parallel build, the other tests, another guest on a hyperthread sibling): a run whose figures fail
 /// the checks is repeated once, and the second run's problems are the test's. When the host is busy (load average
-/// above its hardware threads), the cache-size checks are reported as a known, intermittent issue: the caches are
-/// then really smaller for this process.
+/// above its hardware threads), the cache checks (sizes, and the order of the levels' latencies) are reported as a
+/// known, intermittent issue: the caches are then really smaller, and slower, for this process.
 @Suite(.serialized) struct PoCLCalibrationTests {
     static func hostMachine() throws -> (Machine, HostTopology) {
         let topology = try HostTopology.read()
@@ -25,7 +25,8 @@ import Testing
         return (try MachineFile.parse(MachineFile.write(machine), file: "host.yaml"), topology)
     }
 
-    /// What is implausible about a run's calibrated machine, apart from cache sizes and about them.
+    /// What is implausible about a run's calibrated machine: in general, and in what other work on the host disturbs
+    /// (the caches' sizes and the order of their latencies).
     static func problems(_ report: CalibrationReport, _ topology: HostTopology) -> (general: [String], sizes: [String]) {
         guard report.run.status == .ok, let machine = report.calibrated else {
             return (["the run failed: \(report.run.failureReason ?? "")"], [])
@@ -45,9 +46,10 @@ import Testing
         let latencies = machine.memory.filter { $0.kind == .cache || $0.kind == .dram }.compactMap { value("memory.\($0.name).latency") }
         if latencies.count < 3 { problems.append("only \(latencies.count) latencies fitted") }
         // Under load one level can measure slower than the next; the orders of magnitude hold: no level under half
-        // the one inside it, and the outermost at least ten times the innermost.
+        // the one inside it, and the outermost at least ten times the innermost. Other work filling a shared level
+        // can still break that (a loaded run measured its L3 at 438 ns and DRAM at 184 ns), so it counts with sizes.
         if !zip(latencies, latencies.dropFirst()).allSatisfy({ $0.1 > $0.0 / 2 }) || !((latencies.last ?? 0) >= 10 * (latencies.first ?? 1)) {
-            problems.append("latencies not increasing: \(latencies)")
+            sizes.append("latencies not increasing: \(latencies)")
         }
         if let first = latencies.first, let last = latencies.last, !(first > 2e-10 && last < 5e-6) {
             problems.append("latencies out of range: \(latencies)")
