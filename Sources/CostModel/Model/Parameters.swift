@@ -89,6 +89,13 @@ public struct Parameters: Hashable, Sendable {
     /// p-norm of its work and its exposed wait (p = infinity would be a plain max; near the balance point real
     /// pipelines lose some of both).
     public var pipelineNorm = 3.0
+    /// Unloaded L2 round trips a pipelined loop with one stage in flight (Triton's `num_stages = 2`) waits per
+    /// iteration on top of the stage's own latency: the handshake between a stage landing and the next copy being
+    /// issued (wait, barrier) that a second stage in flight would hide. Chosen on the H100's tune GEMMs, where
+    /// two-stage candidates ran 4-23% slower than predicted (median by shape) and deeper ones did not: 0 -> 1
+    /// takes GEMM MAPE from 12.9% to 11.9% and Spearman from 0.959 to 0.966; anything from 0.7 to 2 round trips
+    /// scores 11.7-12.2%.
+    public var singleStageHandshakeRoundTrips = 1.0
     /// How a row kernel's DRAM time and its round trips combine (`KernelWork.burstNorm`). Chosen on the H100's
     /// tune data: 4 takes torch's layer and rms norms alone from 11.1% to 4.4% mean |error| (they were 4-17.5%
     /// fast) and the tune softmax MAPE from 9.76% to 9.3%, Spearman unchanged; 3 costs that Spearman (0.897 ->
