@@ -117,14 +117,14 @@ import Testing
             SPACE                           FAMILY       SPLIT    TIMED  SPEARMAN   TOP-1  TOP-5   MAPE    PAIRS       OOR     FALSE
                                                                                                                    FLAGGED       INF
             elementwise-fp32-33554432-ops1  elementwise  holdout  20/20     0.893  0.136%     0%  1.21%  108/111       0/0         0
-            softmax-fp16-16384x2048         reduction    holdout    5/5     0.600   2.38%     0%  4.22%      4/4       0/0         0
-            softmax-fp32-16384x2048         reduction    holdout    5/5     0.400  0.822%     0%  1.86%      4/4       0/0         0
-            softmax-fp16-16384x8192         reduction    holdout    5/5     0.500  0.735%     0%  6.13%      6/7       0/0         0
+            softmax-fp16-16384x2048         reduction    holdout    5/5     0.700    1.8%     0%  4.27%      4/4       0/0         0
+            softmax-fp32-16384x2048         reduction    holdout    5/5     0.900      0%     0%  1.89%      4/4       0/0         0
+            softmax-fp16-16384x8192         reduction    holdout    5/5     0.500  0.735%     0%  5.85%      6/7       0/0         0
 
-            holdout (4 spaces): mean Spearman 0.598, mean top-1 regret 1.02%, mean top-5 regret 0%, MAPE 2.44%, out_of_resources
-                flagged 0/0, falsely infeasible 0; pairs told apart by the measurement ordered right 96.8%
+            holdout (4 spaces): mean Spearman 0.748, mean top-1 regret 0.669%, mean top-5 regret 0%, MAPE 2.41%,
+                out_of_resources flagged 0/0, falsely infeasible 0; pairs told apart by the measurement ordered right 96.8%
               elementwise (1): Spearman 0.893, top-1 0.136%, top-5 0%, MAPE 1.21%, pairs 97.3%
-              reduction (3): Spearman 0.500, top-1 1.31%, top-5 0%, MAPE 4.07%, pairs 93.3%
+              reduction (3): Spearman 0.700, top-1 0.846%, top-5 0%, MAPE 4%, pairs 93.3%
             machine fields: 27 spec, 0 measured, 3 detected or derived, 2 model default (memory.l2.bandwidth, launch_overhead);
                 compiler facts not used
             """ + "\n")

@@ -100,7 +100,10 @@ extension CostModel {
         var reduce = steps * q.shuffleCycles
         if s.warps > 1 { reduce += q.barrierCycles + Double(s.warps.trailingZeroBitCount) * q.shuffleCycles }
         let rowBytes = Double(s.rowsPerBlock) * cols * e * (1 + prologueTensors)
-        let ownInstructions = (perThread * chunks * instructions + mergeInstructions) * Double(max(1, s.warps / 4))
+        // Each of the unit's four schedulers issues its warps' instructions in turn; one warp alone on a scheduler
+        // cannot issue every cycle.
+        let ownInstructions = (perThread * chunks * instructions + mergeInstructions)
+            * max(Double(s.warps) / 4, q.loneWarpCyclesPerInstruction)
         var chain = f.dramLatency + rowBytes / f.unitLoadBandwidth
         if looped { chain += (chunks - 1) * f.l2Latency / 2 + passes * f.l2Latency }
         // After a row arrives, its reductions and arithmetic run with nothing of this block left to overlap; at

@@ -54,6 +54,14 @@ public struct Parameters: Hashable, Sendable {
     /// Cycles of one warp-shuffle step; a cross-warp reduction adds a barrier.
     public var shuffleCycles = 30.0
     public var barrierCycles = 80.0
+    /// Cycles between the instructions of a warp that has its scheduler to itself: even independent instructions
+    /// do not issue every cycle (the compiler's stall counts, register-bank conflicts), so a row kernel of four warps
+    /// or fewer takes longer over its row's arithmetic than one whose schedulers interleave several warps. Chosen on
+    /// the H100's tune softmax spaces, where four warps over a 16384-column row ran 7-8 us slower than sixteen (fp16
+    /// 102.5 against 94.6 us, fp32 190.0 against 182.9): 1 (before) 0.897 / 2.63% / 9.3% (Spearman / top-1 / MAPE),
+    /// pairs ordered right 95.5%; 1.25 0.900 / 1.42% / 9.18%, 97.0%; 1.5 0.869 / 1.41% / 9.09%, 97.7%; 2 0.806 /
+    /// 2.67% / 8.97%, 97.0%.
+    public var loneWarpCyclesPerInstruction = 1.25
     /// Registers per thread a Triton kernel needs besides its tiles (indices, pointers, masks, loop state).
     public var baseRegisters = 30.0
     /// Registers ptxas spends per fp32 accumulator element on the wgmma path (fragments, staging, unrolling):
