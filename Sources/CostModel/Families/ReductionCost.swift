@@ -55,8 +55,9 @@ extension CostModel {
         }
 
         // Registers: the row chunk in fp32 (about 1.4 registers per element while exponentiating), or the
-        // running max and sum per lane besides the chunk (about 3 per element); Triton on the H100 reports these.
-        let wanted = looped ? 24 + 3 * perThread : 16 + 1.4 * perThread
+        // running max and sum per lane besides the chunk (about 3 per element, plus a base that only a lane with
+        // 32 or more elements needs: 8 elements take 32 registers, 16 take 54-58); Triton on the H100 reports these.
+        let wanted = looped ? min(24 + 3 * perThread, 4 + 3.6 * perThread) : 16 + 1.4 * perThread
         let (registers, spilled) = self.registers(estimate: wanted, threads: threads, facts: s.compiler)
         let scratch = s.compiler.sharedBytes ?? (s.warps > 1 ? s.warps * 4 * s.rowsPerBlock * Int(reductions) : 0)
         let occupancy = f.occupancy(threadsPerBlock: threads, registersPerThread: registers, sharedBytes: scratch)
