@@ -7,12 +7,12 @@ import Workloads
 
 /// Refinement on the committed H100 measurements: fitted on the tune shapes only, judged on the hold-out shapes.
 @Suite(.serialized) struct RefinementTests {
-    /// One fit shared by the tests below (a few seconds in a debug build).
+    /// One fit shared by the tests below, with the options `kernelcast refine` uses (under a minute in a debug
+    /// build; a lighter fit of 3 folds and 1 sweep no longer lowers the held-out MAPE since the graph launch share
+    /// came down to 0.25, where it had done most of its good).
     static let fitted: Result<(Refinement, [Observation]), any Error> = Result {
         let observations = Observation.from(try h100Measurements.get(), source: "triton-spaces.json")
-        var options = Refiner.Options()
-        options.folds = 3
-        options.sweeps = 1
+        let options = Refiner.Options()
         let refinement = try Refiner.refine(machine: try machine("h100-sxm"), observations: observations,
                                             sources: ["triton-spaces.json"], created: "2026-11-25T00:00:00Z", options: options)
         return (refinement, observations)
@@ -29,10 +29,9 @@ import Workloads
     }
 
     /// A family's terms are kept only where they lower the cross-validated error of its tune shapes; those kept do
-    /// not raise the family's held-out error by more than 2% of it (cross-validation over five tune shapes can keep
-    /// terms that do no better on others: attention since the causal tail, mean |ln error| 0.1552 -> 0.1563, and
-    /// 0.1552 -> 0.1572 since the GEMM's two-stage handshake moved the machine fields fitted beside it) and stay
-    /// inside their bounds. (Since the spill and ramp terms, the model's own GEMM terms are as good as any
+    /// not raise the family's held-out error by more than 1% of it (cross-validation over five tune shapes can keep
+    /// terms that do no better on others: with a lighter fit, attention's rose 0.1552 -> 0.1572 mean |ln error|) and
+    /// stay inside their bounds. (Since the spill and ramp terms, the model's own GEMM terms are as good as any
     /// refit: the refiner declines them.)
     @Test func keptTermsLowerTheirFamilysErrorAndStayInBounds() throws {
         let (refinement, _) = try Self.fitted.get()
@@ -40,7 +39,7 @@ import Workloads
         #expect(!kept.isEmpty, "no family kept its terms")
         for (family, fit) in kept {
             let before = try #require(fit.before), after = try #require(fit.after)
-            #expect(after.meanLogError < before.meanLogError * 1.02, "\(family)")
+            #expect(after.meanLogError < before.meanLogError * 1.01, "\(family)")
             for (name, value) in fit.terms {
                 let term = try #require(ParameterTerm.named(name))
                 #expect(term.bounds.contains(value), "\(family) \(name) \(value)")
