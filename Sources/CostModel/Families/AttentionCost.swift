@@ -203,7 +203,7 @@ extension CostModel {
         let work = w
         let attention = f.settled { running in
             var w = work
-            let loadLatency = f.tileLatency(w, miss: 0, bytes: tileBytes, running: running)
+            let loadLatency = stageLatency(w, miss: 0, bytes: tileBytes, running: running, depth: depth)
             // Taking turns, the warpgroups keep the matrix units busy unless one tile's chain outlasts their products.
             let step = max(mmaPerTile, (mmaPerTile + softmaxSpecial + softmaxVector + reduce) / groups)
             let perTile = smoothMax(step, loadLatency / depth, p: q.pipelineNorm)

@@ -226,10 +226,7 @@ extension CostModel {
         let work = w
         return f.settled { running in
             var w = work
-            var loadLatency = f.tileLatency(w, miss: miss, bytes: stageBytes, running: running)
-            // With one stage in flight the next copy is issued only once the block has seen this one land and
-            // passed the barrier that frees its buffer: that handshake is exposed every iteration.
-            if depth == 1 { loadLatency += q.singleStageHandshakeRoundTrips * f.unloadedL2Latency }
+            let loadLatency = stageLatency(w, miss: miss, bytes: stageBytes, running: running, depth: depth)
             // Spill reloads queue in L2 like the tiles' loads: a grid that leaves most SMs idle (a skinny or
             // long-K GEMM) finds L2 near its unloaded latency.
             if spilled > 0 {

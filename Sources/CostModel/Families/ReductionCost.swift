@@ -39,6 +39,8 @@ extension CostModel {
         case .rmsnorm: passes = looped ? 2 : 1; special = 0; instructions = squares; reductions = 1
         case .sum: passes = 1; special = 0; instructions = 3; reductions = 1
         }
+        // Each reduction's steps across lanes and warps, per thread and row.
+        let reductionInstructions = reductions * 8
         // Rule: Welford's online update gathers a layernorm's mean and variance; softmax, rmsnorm and sum have none.
         if s.statistics == .welford && p.op != .layernorm { return .infeasible(.welfordNeedsLayernorm) }
         // Welford's update costs each element a reciprocal of the running count and two dependent updates in place
@@ -51,7 +53,7 @@ extension CostModel {
         var mergeInstructions = 0.0
         if s.statistics == .welford {
             instructions = squares + 18
-            mergeInstructions = 288 - reductions * 8
+            mergeInstructions = 288 - reductionInstructions
         }
 
         // Registers: the row chunk in fp32 (about 1.4 registers per element while exponentiating), or the
@@ -87,7 +89,7 @@ extension CostModel {
         // Every write reaches DRAM (L2 is write-back and full of dirty lines when a timed kernel starts).
         w.dramBytes = input * (1 + (passes - 1) * rereadMiss) + output + weights
 
-        let warpInstructions = perThread * chunks * instructions + reductions * 8 + mergeInstructions
+        let warpInstructions = perThread * chunks * instructions + reductionInstructions + mergeInstructions
         w.vectorPerBlock = warpInstructions * Double(s.warps) / f.issuePerUnit
         w.vectorPerBlock += prologue.vector
         w.specialPerBlock = lanes * chunks * special / f.specialPerUnit + prologue.special

@@ -95,6 +95,15 @@ public struct CostModel: Sendable {
         index == 0 ? figures.launch : figures.launch * parameters.followingLaunchFraction
     }
 
+    /// How long a pipelined loop waits for a tile `depth` stages ahead: its load queued behind the kernel's traffic
+    /// (`MachineFigures.tileLatency`) and, with one stage in flight, the handshake between that stage landing and the
+    /// next copy being issued, which a second stage would hide (`Parameters.singleStageHandshakeRoundTrips`).
+    @inline(__always)
+    func stageLatency(_ w: KernelWork, miss: Double, bytes: Double, running: Double, depth: Double) -> Double {
+        let latency = figures.tileLatency(w, miss: miss, bytes: bytes, running: running)
+        return depth == 1 ? latency + parameters.singleStageHandshakeRoundTrips * figures.unloadedL2Latency : latency
+    }
+
     /// Registers a kernel gets (compiler facts win), the words it spills, and the ceiling ptxas enforces.
     @inline(__always)
     func registers(estimate: Double, threads: Int, facts: CompilerFacts) -> (registers: Int, spilled: Int) {
