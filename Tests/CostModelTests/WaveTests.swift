@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CostModel
+import MachineModel
 import Workloads
 
 @Suite struct WaveTests {
@@ -62,6 +63,34 @@ import Workloads
         #expect(abs(p.resources.dram / pow(pow(transfer, 4) + pow(roundTrips, 4), 0.25) - 1) < 1e-12)
         #expect(p.resources.dram > transfer && p.resources.dram > roundTrips)
         #expect(p.bottleneck == .dram)
+    }
+
+    @Test func theRowsOfARoundQueueForTheUnitsShareOfDRAM() {
+        // Softmax over 1024 fp32 columns, sixteen warps: 4 KiB rows, four blocks per SM, 4096 rows in 8 rounds of
+        // 4 x 132. Each round's four rows reach a unit at its share of DRAM, 4 KiB x 132 / bandwidth apiece; the
+        // last block waits for all four unless the block scheduler starts them further apart than that. The rest
+        // of a block's chain: the DRAM round trip, two reductions of 350 cycles, 2 elements x 9 instructions on
+        // four warps per scheduler (72) and the block's 600 cycles.
+        let problem = ReductionProblem(op: .softmax, rows: 4096, cols: 1024, dtype: .fp32)
+        let schedule = ReductionSchedule(rowsPerBlock: 1, blockWidth: 1024, warps: 16)
+        func latency(dispatch: Double) -> (Double, MachineFigures) {
+            var machine = fixtureMachine
+            machine.compute.blockDispatchInterval = Sourced(Seconds(base: dispatch), .measured(run: "run-1"))
+            let model = CostModel(machine: machine)
+            let p = model.predict(reduction: problem, schedule)
+            #expect(p.occupancy.blocksPerUnit == 4 && p.latencyIsChain)
+            return (p.resources.latency, model.figures)
+        }
+        let (together, f) = latency(dispatch: 0)
+        let share = 4096 * f.units / f.dramBandwidth
+        let rest = f.dramLatency + (700 + 72 + 600) / f.clock
+        #expect(abs(together / (8 * (4 * share + rest)) - 1) < 1e-12)
+        let (apart, _) = latency(dispatch: share / 2)
+        #expect(abs(apart / (8 * (4 * share - 3 * share / 2 + rest)) - 1) < 1e-12)
+        // Started a full share apart, the rows never queue: each block waits for its own row alone, and the unit's
+        // 32 blocks start over 31 intervals.
+        let (spread, _) = latency(dispatch: share)
+        #expect(abs(spread / max(8 * (share + rest), 31 * share + share + rest) - 1) < 1e-12)
     }
 
     @Test func welfordStatisticsCostAnUpdatePerElementAndAMergePerRow() {

@@ -107,7 +107,14 @@ extension CostModel {
         // cannot issue every cycle.
         let ownInstructions = (perThread * chunks * instructions + mergeInstructions)
             * max(Double(s.warps) / 4, q.loneWarpCyclesPerInstruction)
-        var chain = f.dramLatency + rowBytes / f.unitLoadBandwidth
+        // A unit's blocks start one dispatch interval apart and each asks for its row (or first chunk) at once; the
+        // unit's share of DRAM delivers one such burst in `share`. Where that outlasts the interval, the bursts of a
+        // round queue: the last block started waits for its own and what each earlier one left undelivered.
+        let burst = min(rowBytes, Double(s.blockWidth * s.rowsPerBlock) * e)
+        let resident = Double(min(occupancy.blocksPerUnit, ceilDiv(w.grid, f.unitCount)))
+        let share = burst * f.units / f.dramBandwidth
+        let queued = share + (resident - 1) * max(0, share - f.dispatchInterval)
+        var chain = f.dramLatency + max(rowBytes / f.unitLoadBandwidth, queued)
         if looped { chain += (chunks - 1) * f.l2Latency / 2 + passes * f.l2Latency }
         // After a row arrives, its reductions and arithmetic run with nothing of this block left to overlap; at
         // the end of the kernel no later block hides them either: the tail. One warp over a 4096-column row
@@ -120,7 +127,7 @@ extension CostModel {
         // trip after they issue (H100 tune spaces: softmax MAPE 11.9% -> 10.4%, mostly the 256- and 1024-column
         // rows of a few microseconds).
         w.ramp = f.dramLatency + f.l2Latency
-        w.inflightPerBlock = min(rowBytes, Double(s.blockWidth * s.rowsPerBlock) * e)
+        w.inflightPerBlock = burst
         // A block holds its row through the reductions, with no load outstanding for much of its life: the rows
         // resident bound the address range streamed at once without giving it. (With the DRAM in-flight term,
         // the tune softmax spaces fall from 0.890 to 0.843 and the confirmation campaign's from 0.50 to 0.40.)
