@@ -141,6 +141,7 @@ extension CostModel {
         if path != .vector && spilled > 0 { productRate /= 1 + Double(spilled) / q.spillHalvingRegisters }
         let productTime = 2 * bm * bn * bk * iterations / productRate
         if path == .vector { w.vectorPerBlock += productTime } else { w.matrixPerBlock = productTime }
+        w.vectorPerBlock += iterations * Double(s.warps) * q.gemmLoopInstructionsPerWarp / f.issuePerUnit
 
         // Shared memory: async copies write each stage; mma.sync reads A once per warp along N and B once per warp
         // along M (wgmma below); spilled registers go through L1 every iteration.
