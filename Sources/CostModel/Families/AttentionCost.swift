@@ -152,8 +152,7 @@ extension CostModel {
         w.flops = p.flops
         w.launch = launchCost(index: 0)
 
-        let perUnit = ceilDiv(w.grid, f.unitCount)
-        let resident = min(occupancy.blocksPerUnit, perUnit)
+        let resident = f.residentPerUnit(grid: w.grid, blocksPerUnit: occupancy.blocksPerUnit)
         var productRate = rate * f.powerHeadroom(activeUnits: w.grid)
         if wgmma && resident * consumerWarps / 4 <= 1 { productRate *= q.singleWarpgroupFraction }
         if spilled > 0 { productRate /= 1 + Double(spilled) / q.spillHalvingRegisters }

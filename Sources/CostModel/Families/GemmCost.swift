@@ -122,8 +122,7 @@ extension CostModel {
         let kIterations = max(1, ceilDiv(kPerSplit, s.blockK))
         let grid = tilesM * tilesN * p.batch * max(1, s.splitK)
         let iterations = Double(kIterations)
-        let perUnit = ceilDiv(grid, f.unitCount)
-        let resident = min(occupancy.blocksPerUnit, perUnit)
+        let resident = f.residentPerUnit(grid: grid, blocksPerUnit: occupancy.blocksPerUnit)
 
         var w = KernelWork(occupancy: occupancy)
         w.grid = grid

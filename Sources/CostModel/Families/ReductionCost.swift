@@ -111,7 +111,7 @@ extension CostModel {
         // unit's share of DRAM delivers one such burst in `share`. Where that outlasts the interval, the bursts of a
         // round queue: the last block started waits for its own and what each earlier one left undelivered.
         let burst = min(rowBytes, Double(s.blockWidth * s.rowsPerBlock) * e)
-        let resident = Double(min(occupancy.blocksPerUnit, ceilDiv(w.grid, f.unitCount)))
+        let resident = Double(f.residentPerUnit(grid: w.grid, blocksPerUnit: occupancy.blocksPerUnit))
         let share = burst * f.units / f.dramBandwidth
         let queued = share + (resident - 1) * max(0, share - f.dispatchInterval)
         var chain = f.dramLatency + max(rowBytes / f.unitLoadBandwidth, queued)

@@ -132,7 +132,7 @@ extension MachineFigures {
         let bps = max(1, w.occupancy.blocksPerUnit)
         let perUnit = ceilDiv(w.grid, unitCount)
         let activeUnits = Double(min(w.grid, unitCount))
-        let resident = min(bps, perUnit)
+        let resident = residentPerUnit(grid: w.grid, blocksPerUnit: bps)
         let rounds = Double(ceilDiv(perUnit, resident))
         let blocks = Double(perUnit)
 

@@ -200,6 +200,11 @@ public struct MachineFigures: Sendable {
     @inline(__always) func matrixPeak(_ precision: Precision) -> Double { matrixPeakPerUnit[precision.ordinal] }
     @inline(__always) func vectorPeak(_ precision: Precision) -> Double { vectorPeakPerUnit[precision.ordinal] }
 
+    /// Blocks of a grid that one unit holds at once: its occupancy, or its share of a grid too small to fill it.
+    @inline(__always) func residentPerUnit(grid: Int, blocksPerUnit: Int) -> Int {
+        min(max(1, blocksPerUnit), ceilDiv(grid, unitCount))
+    }
+
     /// How much faster than `matrixPeak` a kernel on `activeUnits` units multiplies: the power limit is the device's,
     /// so units drawing a share of its power below the fraction it holds at the limit keep their full clock.
     @inline(__always) func powerHeadroom(activeUnits: Int) -> Double {
