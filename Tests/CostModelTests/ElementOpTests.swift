@@ -137,6 +137,22 @@ import Workloads
         #expect(causal.resources.matrix < 0.7 * full.resources.matrix)
     }
 
+    @Test func aCausalGridsLastBlockRunsAfterTheUnitsOtherTiles() {
+        // 4 x 16 heads x 64 query tiles of 64 = 4096 blocks, four per SM, 32 on the busiest. Blocks see 32.5 key
+        // tiles on average, the last dispatched (the last query tile of the last head) all 64. Before it starts, the
+        // SM works through its other 32 x 32.5 - 64 tiles four at a time, each at no less than a quarter of the SM's
+        // throughput: that alone outlasts the average block's chain taken round by round.
+        let s = AttentionSchedule(variant: .flash, blockQ: 64, blockKV: 64, warps: 4, stages: 3)
+        let p = h100.predict(attention: AttentionProblem(batch: 4, heads: 16, seqLen: 4096, headDim: 64, causal: true, dtype: .fp16), s)
+        #expect(p.grid == 4096 && p.occupancy.blocksPerUnit == 4)
+        let r = p.resources
+        let computeMax = max(r.matrix, r.vector, r.special)
+        let compute = computeMax + h100.parameters.flashSerialFraction * (r.matrix + r.vector + r.special - computeMax)
+        let perBlock = max(compute, r.shared) / 32
+        #expect(r.latency > (32 * 32.5 - 64) / 32.5 * perBlock)
+        #expect(p.bottleneck == .latency)
+    }
+
     @Test func splittingADecodeStepAddsACombiningKernel() {
         let decode = AttentionProblem(batch: 1, heads: 8, seqLen: 65536, headDim: 128, causal: true, dtype: .fp16, queryLen: 1)
         let whole = h100.predict(attention: decode, AttentionSchedule(variant: .flash, blockQ: 64, blockKV: 64, warps: 4, stages: 2))

@@ -210,7 +210,21 @@ extension CostModel {
             // A causal block masks the tiles on the diagonal in a loop of their own after the free ones: that
             // loop's pipeline fills again, its first tile's loads waited on.
             if p.causal && !producer { w.chainPerBlock += loadLatency }
-            if p.causal { w.chainTail = (longest - tiles) * perTile }
+            if p.causal {
+                // Query tiles vary fastest in the grid, so the last block dispatched is a last query tile, which sees
+                // every key. Until then the unit works through its other tiles in `resident` slots, each tile taking
+                // the longer of its chain and its slot's share of the unit's throughput; the last block then runs
+                // its whole chain, its neighbours finishing beside it. (Measured alone, one block per SM, the
+                // per-tile chain is within 15% of `perTile` in 38 of 48 H100 configurations, 0.73-1.17x:
+                // calibration/measurements/h100-sxm/flash-chain/.)
+                let computeMax = max(w.matrixPerBlock, w.vectorPerBlock, w.specialPerBlock)
+                let compute = computeMax + w.computeSerialFraction
+                    * (w.matrixPerBlock + w.vectorPerBlock + w.specialPerBlock - computeMax)
+                let slotTile = max(perTile, Double(resident) * max(compute, w.sharedPerBlock) / tiles)
+                let unitTiles = Double(ceilDiv(w.grid, f.unitCount)) * tiles
+                w.unevenMakespan = max(0, unitTiles - longest) / Double(resident) * slotTile + longest * perTile
+                    + w.chainPerBlock - tiles * perTile
+            }
             return f.evaluate(w, overlap: producer ? 0 : q.overlap, latencyMargin: q.latencyMargin)
         }
         guard s.splitKV > 1 else { return attention }

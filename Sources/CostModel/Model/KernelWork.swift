@@ -18,9 +18,10 @@ struct KernelWork {
     var sharedPerBlock = 0.0
     /// Dependent steps of one block running alone (load latency, reductions, serial MMA chains).
     var chainPerBlock = 0.0
-    /// How much longer than `chainPerBlock` the grid's longest block runs (a causal attention's last query tile
-    /// sees every key, the first only its own): the kernel waits for it.
-    var chainTail = 0.0
+    /// For a grid whose blocks differ in length (a causal attention's last query tile sees every key, the first
+    /// only its own): the busiest unit's time when a longest block is dispatched last, after the unit has worked
+    /// through its other blocks in its slots, and then runs its own chain (0: the blocks are alike).
+    var unevenMakespan = 0.0
     /// Prologue and epilogue of one block that only another resident block can hide.
     var fillDrainPerBlock = 0.0
     /// Once per kernel, at either end of a stream: the first loads' round trip before any bytes flow and the last
@@ -151,7 +152,7 @@ extension MachineFigures {
         // The block scheduler hands a unit its blocks one interval apart: the last starts that many intervals after
         // the first and then runs its own chain.
         let chain = max(rounds * (w.chainPerBlock + w.spillLatencyPerBlock),
-                        (blocks - 1) * dispatchInterval + w.chainPerBlock + w.spillLatencyPerBlock) + w.chainTail
+                        (blocks - 1) * dispatchInterval + w.chainPerBlock + w.spillLatencyPerBlock, w.unevenMakespan)
         var little = 0.0
         if w.inflightPerBlock > 0 && w.dramBytes > 0 {
             let inflight = activeUnits * Double(resident) * w.inflightPerBlock
