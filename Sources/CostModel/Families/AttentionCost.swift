@@ -223,7 +223,7 @@ extension CostModel {
                 let slotTile = max(perTile, Double(resident) * max(compute, w.sharedPerBlock) / tiles)
                 let unitTiles = Double(ceilDiv(w.grid, f.unitCount)) * tiles
                 w.unevenMakespan = max(0, unitTiles - longest) / Double(resident) * slotTile + longest * perTile
-                    + w.chainPerBlock - tiles * perTile
+                    + w.chainPerBlock - tiles * perTile + w.spillLatencyPerBlock
             }
             return f.evaluate(w, overlap: producer ? 0 : q.overlap, latencyMargin: q.latencyMargin)
         }
