@@ -61,6 +61,25 @@ def write_json_atomic(path, doc):
     os.replace(tmp, path)
 
 
+def microseconds_per_launch(launch, repeats, samples=5):
+    """Median over `samples` timings of `repeats` launches back to back between two CUDA events, per launch (us).
+    Warm the kernel up first: the first launch compiles or loads it."""
+    import statistics
+
+    import torch
+
+    times = []
+    for _ in range(samples):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(repeats):
+            launch()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) * 1e3 / repeats)
+    return statistics.median(times)
+
+
 def check_machine_matches(machine, device):
     """Refuses an import for a machine whose model (h100, h200, ...) the measured device's name lacks: a device
     lent as one kind can be another card, and its figures must not land in the wrong machine file."""

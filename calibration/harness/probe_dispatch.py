@@ -16,7 +16,7 @@ measured.
 import json
 import statistics
 
-from kc_common import probe_main
+from kc_common import microseconds_per_launch, probe_main
 
 BLOCKS_PER_SM = [1, 4, 16, 64, 256, 1024, 4096]
 WARPS = [1, 4, 8]
@@ -54,16 +54,8 @@ def measure(out):
             for _ in range(10):
                 store_one[grid](x, num_warps=warps)
             torch.cuda.synchronize()
-            samples = []
-            for _ in range(5):
-                s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                s.record()
-                for _ in range(LAUNCHES):
-                    store_one[grid](x, num_warps=warps)
-                e.record()
-                e.synchronize()
-                samples.append(s.elapsed_time(e) * 1e3 / LAUNCHES)
-            item = {"warps": warps, "blocks_per_sm": per_sm, "blocks": grid[0], "us_per_launch": statistics.median(samples)}
+            us = microseconds_per_launch(lambda: store_one[grid](x, num_warps=warps), LAUNCHES)
+            item = {"warps": warps, "blocks_per_sm": per_sm, "blocks": grid[0], "us_per_launch": us}
             doc["items"].append(item)
             print(json.dumps(item), flush=True)
     for warps in WARPS:

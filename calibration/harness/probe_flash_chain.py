@@ -12,7 +12,8 @@ model is fitted on (the H100), never to fit anything on a held-out one.
 """
 import argparse
 import json
-import statistics
+
+from kc_common import microseconds_per_launch, write_json_atomic
 
 BLOCKS_Q = [64, 128]
 BLOCKS_KV = [32, 64, 128]
@@ -46,16 +47,7 @@ def measure(out):
                                 for _ in range(3):
                                     launch()
                                 torch.cuda.synchronize()
-                                samples = []
-                                for _ in range(5):
-                                    a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                                    a.record()
-                                    for _ in range(REPEATS):
-                                        launch()
-                                    b.record()
-                                    b.synchronize()
-                                    samples.append(a.elapsed_time(b) * 1e3 / REPEATS)
-                                times.append(statistics.median(samples))
+                                times.append(microseconds_per_launch(launch, REPEATS))
                         except Exception as error:  # out of resources: recorded, not fatal
                             item = {"head_dim": d, "block_q": bq, "block_kv": bkv, "warps": warps, "stages": stages,
                                     "status": "failed", "error": str(error).splitlines()[0][:200]}
@@ -69,8 +61,7 @@ def measure(out):
                                 "ns_per_tile": (times[1] - times[0]) * 1e3 / (tiles[1] - tiles[0])}
                         doc["items"].append(item)
                         print(json.dumps(item), flush=True)
-    with open(out, "w") as f:
-        json.dump(doc, f, indent=1)
+    write_json_atomic(out, doc)
     return doc
 
 
