@@ -217,9 +217,7 @@ extension CostModel {
                 // its whole chain, its neighbours finishing beside it. (Measured alone, one block per SM, the
                 // per-tile chain is within 15% of `perTile` in 38 of 48 H100 configurations, 0.73-1.17x:
                 // calibration/measurements/h100-sxm/flash-chain/.)
-                let computeMax = max(w.matrixPerBlock, w.vectorPerBlock, w.specialPerBlock)
-                let compute = computeMax + w.computeSerialFraction
-                    * (w.matrixPerBlock + w.vectorPerBlock + w.specialPerBlock - computeMax)
+                let compute = w.compute(matrix: w.matrixPerBlock, vector: w.vectorPerBlock, special: w.specialPerBlock)
                 let slotTile = max(perTile, Double(resident) * max(compute, w.sharedPerBlock) / tiles)
                 let unitTiles = Double(ceilDiv(w.grid, f.unitCount)) * tiles
                 w.unevenMakespan = max(0, unitTiles - longest) / Double(resident) * slotTile + longest * perTile

@@ -49,6 +49,12 @@ struct KernelWork {
     var launch = 0.0
 
     init(occupancy: OccupancyResult) { self.occupancy = occupancy }
+
+    /// The compute side of matrix, vector and special times: the largest, plus `computeSerialFraction` of the rest.
+    @inline(__always) func compute(matrix: Double, vector: Double, special: Double) -> Double {
+        let largest = max(max(matrix, vector), special)
+        return largest + computeSerialFraction * (matrix + vector + special - largest)
+    }
 }
 
 /// The p-norm of two non-negative times: a smooth maximum.
@@ -165,8 +171,7 @@ extension MachineFigures {
 
         // No arrays here: this runs millions of times. The compute side and the memory side overlap imperfectly;
         // L2 and DRAM carry the same requests in series, so within a side the largest term stands.
-        let computeMax = max(max(r.matrix, r.vector), r.special)
-        let compute = computeMax + w.computeSerialFraction * (r.matrix + r.vector + r.special - computeMax)
+        let compute = w.compute(matrix: r.matrix, vector: r.vector, special: r.special)
         let memory = max(max(r.shared, r.l2), r.dram)
         let peak = max(compute, memory)
         let sum = r.matrix + r.vector + r.special + r.shared + r.l2 + r.dram
