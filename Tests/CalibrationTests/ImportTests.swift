@@ -138,4 +138,19 @@ import Testing
         #expect(calibrated.launchOverhead?.provenance == .measured(run: "cal-earlier"))
         #expect(calibrated.compute.peak(.matrix, .bf16)?.provenance == .measured(run: report.run.id))
     }
+
+    @Test func aBaseCalibratingAnotherMachineIsRefusedBeforeAnythingIsRecorded() throws {
+        let store = try Store.inMemory()
+        let spec = try SyntheticCPU.machine()
+        var other = spec
+        other.name = "other-gpu"
+        let base = try Fit.apply([], to: other, runID: "cal-other")
+        let path = try write(Self.good)
+        #expect {
+            try CalibrationImporter(store: store).run(CalibrationImport.load(path: path), spec: spec, base: base)
+        } throws: { error in
+            "\(error)" == "\(path): the figures are for machine \"synthetic-cpu\", but the base \"other-gpu-measured\" calibrates another; expected a base of synthetic-cpu-measured"
+        }
+        #expect(try store.calibrationRuns().isEmpty)
+    }
 }

@@ -44,6 +44,10 @@ public struct CalibrationImporter {
     /// Checks the file against `spec` (unknown fields and wrong units are errors before anything is recorded), records
     /// a run, and applies the figures to `base` (default: `spec`). A figure above its spec value fails the run.
     public func run(_ file: CalibrationImport, spec: Machine, base: Machine? = nil) throws(CalibrationError) -> Report {
+        // Rule: figures measured on one machine never land on another's calibrated file; nothing is recorded then.
+        if let base, Fit.calibratedName(base.name) != Fit.calibratedName(spec.name) {
+            throw CalibrationError(.importFormat, "\(file.path): the figures are for machine \"\(spec.name)\", but the base \"\(base.name)\" calibrates another; expected a base of \(Fit.calibratedName(spec.name))")
+        }
         let fits = try file.fits(for: base ?? spec)
         var run = try recording { () throws(StoreError) in
             try store.beginCalibrationRun(
