@@ -138,7 +138,7 @@ func runKernelCast(_ arguments: [String], in directory: URL = repositoryRoot) th
     /// beside their measured times, and the fusions generated from them.
     @Test func aProfilerTraceIsPlannedExactly() throws {
         let result = try runKernelCast(["fusion", "calibration/measurements/h200-sxm/fusion/eager_block_trace.json",
-                                        "--machine", "calibration/results/h200-sxm/cal-h200-sxm-20261207-112119.yaml", "--no-refinement"])
+                                        "--machine", calibratedH200, "--no-refinement"])
         #expect(result.status == 0, "\(result.stderr)")
         let expected = try String(contentsOf: repositoryRoot.appendingPathComponent("Tests/PlannerTests/Fixtures/eager-block.fusion.txt"), encoding: .utf8)
         #expect(result.stdout == expected)

@@ -22,10 +22,10 @@ import Workloads
 
     static let cases = [
         Case(name: "h100", datasheet: "machines/h100-sxm.yaml",
-             calibrated: "calibration/results/h100-sxm/cal-h100-sxm-20261207-114821.yaml",
+             calibrated: calibratedH100,
              measurements: "calibration/measurements/h100-sxm/triton-spaces.json"),
         Case(name: "h200", datasheet: "machines/h200-sxm.yaml",
-             calibrated: "calibration/results/h200-sxm/cal-h200-sxm-20261207-112119.yaml",
+             calibrated: calibratedH200,
              measurements: "calibration/measurements/h200-sxm/holdout/triton-spaces-holdout.json"),
     ]
 

@@ -84,8 +84,8 @@ import Workloads
     }
 
     @Test func aSustainedRateOrDispatchIntervalOnlyOneMachineStatesIsSetAside() throws {
-        let h100 = try MachineFile.load(path: repositoryPath("calibration/results/h100-sxm/cal-h100-sxm-20261207-114821.yaml"))
-        let h200 = try MachineFile.load(path: repositoryPath("calibration/results/h200-sxm/cal-h200-sxm-20261207-112119.yaml"))
+        let h100 = try MachineFile.load(path: repositoryPath(calibratedH100))
+        let h200 = try MachineFile.load(path: repositoryPath(calibratedH200))
         #expect(h100.compute.sustainedMatrixRate != nil && h200.compute.sustainedMatrixRate == nil)
         #expect(h100.compute.blockDispatchInterval != nil && h200.compute.blockDispatchInterval == nil)
         let (machines, aligned) = WhatIf.alike([h100, h200])
