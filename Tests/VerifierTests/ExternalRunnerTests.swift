@@ -69,6 +69,22 @@ extension DeviceSuites.ExternalRunnerTests {
         let outcome = try await cheat.run(RunRequest(candidate: candidate, plan: plan, limits: TestDevice.generousLimits))
         #expect(outcome.judgement.reason == .unwrittenOutput, "\(outcome.judgement.message)")
     }
+
+    /// A busy host makes an honest kernel look like a lying clock: the candidate is run again and passes once the
+    /// host is calm, saying so; a host busy on every run (as a clock that lies would be) is rejected, for every run.
+    @Test func aTimerVerdictIsRunAgainAndStandsOnlyWhenEveryRunGivesIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kc-busy-host-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let problem = Problem.elementwise(ElementwiseProblem(count: 300, ops: ElementwiseOp.defaultChain(ops: 2, extraInputs: 1)))
+        let plan = VerificationPolicy(checkCount: 1, warmup: 1, repetitions: 2).plan(for: problem, lastLevelCache: nil)
+        let request = RunRequest(candidate: Self.scheduleOnly(problem), plan: plan, limits: TestDevice.generousLimits)
+        let once = folder.appendingPathComponent("disturbed").path
+        let calm = try await ExternalCommandRunner(command: ["python3", Self.numpyRunner, "--busy-host", once], timeout: 120).run(request).judgement
+        #expect(calm.verdict == .pass && calm.message.contains("before, the device timer disagreed with the host's clock)"), "\(calm.message)")
+        let busy = try await ExternalCommandRunner(command: ["python3", Self.numpyRunner, "--busy-host", "always"], timeout: 120).run(request).judgement
+        #expect(busy.reason == .timerInconsistent && busy.message.hasSuffix("(in each of \(Judgement.timerRuns) runs)"), "\(busy.message)")
+    }
 }
 
 /// Candidates that take their process down, isolated in kernelcast's own child: each costs its own verdict.

@@ -19,8 +19,8 @@ enum TestDevice {
 
     /// Verifies on PoCL with fresh seeds; `poison` replaces the poison drawn from them, `earlierOutputFill` the plan's. PoCL's device shares the
     /// host's cores: while other work runs (a build, another test process), the host can wait far longer than the
-    /// kernel ran and the timer check says so. That verdict is about the host, not the candidate, so it is retried
-    /// a few times before a test sees it.
+    /// kernel ran and the timer check says so. The runner runs such a candidate again (`Judgement.timerRuns`); a
+    /// test machine under a parallel suite can stay busy through those runs, so the test asks a few times more.
     static func verify(_ candidate: Candidate, policy: VerificationPolicy = .quick, limits: PhysicalLimits? = generousLimits, poison: UInt32? = nil,
                        earlierOutputFill: Bool? = nil) -> RunOutcome {
         var plan = policy.plan(for: candidate.problem, lastLevelCache: nil)

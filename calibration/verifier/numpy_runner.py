@@ -10,9 +10,12 @@ gives, report outputs, digests and timings. It never judges; the verifier does.
         --runner-command "python3 calibration/verifier/numpy_runner.py"
 
 `--cheat skip-last-row` makes it leave the last row of every 2-D output unwritten (to see a rejection).
+`--busy-host always` makes the host wait 6 ms longer than each timed repetition ran, as on a host busy with other
+work; `--busy-host FILE` does so only in the run that finds FILE missing (it creates it), so the next runs are calm.
 """
 import base64
 import json
+import os
 import sys
 import time
 
@@ -146,6 +149,7 @@ def run_once(problem, ins, poison, cheat):
 
 def main():
     cheat = sys.argv[sys.argv.index("--cheat") + 1] if "--cheat" in sys.argv else None
+    busy = sys.argv[sys.argv.index("--busy-host") + 1] if "--busy-host" in sys.argv else None
     request = json.load(sys.stdin)
     device = {"id": "numpy:0", "name": "NumPy %s on the host" % np.__version__, "vendor": "NumPy",
               "driver": np.__version__, "platform": "Python %s" % sys.version.split()[0], "timerResolution": 1e-7}
@@ -170,6 +174,8 @@ def main():
     observations = {"device": device, "checks": checks}
     timing = plan.get("timing")
     if timing:
+        if busy not in (None, "always"):
+            busy = None if os.path.exists(busy) else open(busy, "w").close() or "always"
         problem = timing["problem"]
         specs = [b for b in buffers(problem) if b[1] == "input"]
         device_times, host_times, out, name = [], [], None, None
@@ -177,6 +183,8 @@ def main():
             ins = {n: inputs_for(seed, i, c) for i, (n, _, c) in enumerate(specs)}
             host_start = time.perf_counter()
             name, out, elapsed = run_once(problem, ins, poison, cheat)
+            if busy:
+                time.sleep(0.006)
             host = time.perf_counter() - host_start
             if r >= timing["warmup"]:
                 device_times.append(elapsed)

@@ -25,6 +25,23 @@ public struct Judgement: Hashable, Sendable, Codable {
         self.seeds = seeds
         self.compiler = compiler
     }
+
+    /// Runs in all a candidate gets while its device timer disagrees with the host's clock.
+    ///
+    /// Rule: that verdict can be about the host as much as the kernel. A host busy with other work (PoCL's device
+    /// shares its cores) waits far longer than an honest kernel ran, while a clock that lies does so on every run;
+    /// so the candidate is run again, and the verdict stands only when every run gives it.
+    public static let timerRuns = 3
+
+    /// This verdict, the last of `runs`, saying what the earlier runs found.
+    public func afterTimerRuns(_ runs: Int) -> Judgement {
+        guard runs > 1 else { return self }
+        var judgement = self
+        judgement.message += reason == .timerInconsistent
+            ? " (in each of \(runs) runs)"
+            : " (run \(runs): in the \(runs - 1) before, the device timer disagreed with the host's clock)"
+        return judgement
+    }
 }
 
 public struct CheckSummary: Hashable, Sendable, Codable {

@@ -59,23 +59,26 @@ public final class ExternalCommandRunner: CandidateRunner, @unchecked Sendable {
         let start = monotonicSeconds()
         let device = try await describeDeviceCached()
         let plan = isolating ? request.plan : request.plan.withGeneratedInputs
-        let observations: Observations
-        do throws(VerifierError) {
-            let data = try exchange(ExternalRequest(kind: .run, candidate: request.candidate, plan: plan))
-            guard let decoded = try? JSONDecoder().decode(Observations.self, from: data) else {
-                throw VerifierError(.runner, "\(name) answered with something that is not observations", cause: Self.excerpt(data))
+        var observations: Observations, judgement: Judgement, runs = 0
+        repeat {
+            do throws(VerifierError) {
+                let data = try exchange(ExternalRequest(kind: .run, candidate: request.candidate, plan: plan))
+                guard let decoded = try? JSONDecoder().decode(Observations.self, from: data) else {
+                    throw VerifierError(.runner, "\(name) answered with something that is not observations", cause: Self.excerpt(data))
+                }
+                observations = decoded
+            } catch {
+                let message = "\(error.message)\(error.cause.map { " (\($0))" } ?? "")"
+                // Rule: kernelcast's own child dies only of what it ran; another command's death says nothing of it.
+                let judgement = isolating && error.code == .crashed
+                    ? Judgement(verdict: .reject, reason: .crashed, message: message)
+                    : Judgement(verdict: .notRun, reason: .runnerFailed, message: message)
+                return RunOutcome(device: device, judgement: judgement, elapsed: monotonicSeconds() - start)
             }
-            observations = decoded
-        } catch {
-            let message = "\(error.message)\(error.cause.map { " (\($0))" } ?? "")"
-            // Rule: kernelcast's own child dies only of what it ran; another command's death says nothing of it.
-            let judgement = isolating && error.code == .crashed
-                ? Judgement(verdict: .reject, reason: .crashed, message: message)
-                : Judgement(verdict: .notRun, reason: .runnerFailed, message: message)
-            return RunOutcome(device: device, judgement: judgement, elapsed: monotonicSeconds() - start)
-        }
-        let judgement = Judge(limits: request.limits).judge(request.candidate, plan: plan, observations: observations)
-        return RunOutcome(device: observations.device, judgement: judgement, elapsed: monotonicSeconds() - start)
+            judgement = Judge(limits: request.limits).judge(request.candidate, plan: plan, observations: observations)
+            runs += 1
+        } while judgement.reason == .timerInconsistent && runs < Judgement.timerRuns
+        return RunOutcome(device: observations.device, judgement: judgement.afterTimerRuns(runs), elapsed: monotonicSeconds() - start)
     }
 
     private var cachedDevice: DeviceDescription?

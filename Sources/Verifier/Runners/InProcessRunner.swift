@@ -35,8 +35,12 @@ public final class InProcessRunner: CandidateRunner, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let start = monotonicSeconds()
-        let observations = executor.execute(request.candidate, plan: request.plan)
-        let judgement = Judge(limits: request.limits).judge(request.candidate, plan: request.plan, observations: observations)
-        return RunOutcome(device: observations.device, judgement: judgement, elapsed: monotonicSeconds() - start)
+        var observations: Observations, judgement: Judgement, runs = 0
+        repeat {
+            observations = executor.execute(request.candidate, plan: request.plan)
+            judgement = Judge(limits: request.limits).judge(request.candidate, plan: request.plan, observations: observations)
+            runs += 1
+        } while judgement.reason == .timerInconsistent && runs < Judgement.timerRuns
+        return RunOutcome(device: observations.device, judgement: judgement.afterTimerRuns(runs), elapsed: monotonicSeconds() - start)
     }
 }
