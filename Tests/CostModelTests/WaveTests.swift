@@ -48,6 +48,22 @@ import Workloads
         #expect(eight.bottleneck == .vector && eight.time.base > 1.5 * four.time.base)
     }
 
+    @Test func aStageFromDRAMArrivesAtTheUnitsShareOfIt() {
+        // A 48 KiB stage with nothing else queued (a kernel that runs long enough for its traffic to take no share
+        // of either level): one L2 round trip, one DRAM round trip for the bytes that miss, and the transfer. From
+        // DRAM, 64 busy SMs share its bandwidth, so the stage takes 64 x 48 KiB over it (1.04 us), not 48 KiB over
+        // the SM's load port; from L2 the port is the limit. One busy SM is limited by its port either way.
+        let f = h100.figures
+        var w = KernelWork(occupancy: f.occupancy(threadsPerBlock: 256, registersPerThread: 128, sharedBytes: 0))
+        w.grid = 64
+        let stage = 49152.0
+        let roundTrips = f.unloadedL2Latency + f.unloadedDRAMLatency
+        #expect(abs(f.tileLatency(w, miss: 1, bytes: stage, running: 1) - (roundTrips + 64 * stage / f.dramBandwidth)) < 1e-15)
+        #expect(abs(f.tileLatency(w, miss: 0, bytes: stage, running: 1) - (f.unloadedL2Latency + stage / f.unitLoadBandwidth)) < 1e-15)
+        w.grid = 1
+        #expect(abs(f.tileLatency(w, miss: 1, bytes: stage, running: 1) - (roundTrips + stage / f.unitLoadBandwidth)) < 1e-15)
+    }
+
     @Test func theLastRowsArithmeticIsATailNothingHides() {
         // Softmax over 4096 fp16 columns. One warp: 128 elements per lane, 9 instructions each, issued alone on its
         // scheduler at 1.25 cycles each (1440 cycles), and two 5-step shuffle reductions of 30 cycles (300). Four
