@@ -94,7 +94,8 @@ extension MachineFigures {
     @inline(__always)
     func tileLatency(_ w: KernelWork, miss: Double, bytes: Double, running: Double = 0) -> Double {
         let perUnit = Double(ceilDiv(w.grid, unitCount))
-        let fill = Double(min(w.grid, unitCount)) * unitLoadBandwidth
+        let busyUnits = Double(min(w.grid, unitCount))
+        let fill = busyUnits * unitLoadBandwidth
         let l2Time = w.l2Bytes / min(l2Bandwidth, fill)
         let dramTime = w.dramBytes / min(dramBandwidth, fill)
         let bound = max(max(perUnit * max(w.matrixPerBlock, w.sharedPerBlock), perUnit * w.vectorPerBlock), max(l2Time, dramTime))
@@ -105,7 +106,7 @@ extension MachineFigures {
         // A stage's bytes that miss to DRAM arrive no faster than the unit's share of DRAM while every busy unit
         // streams: on the H100 a skinny GEMM's B tiles (64 x 8192 x 8192, tune) wait about 0.7 us plus 15 ns per KiB
         // of stage, where the load port alone would take 8 ns per KiB.
-        let transfer = max(bytes / unitLoadBandwidth, miss * bytes * Double(min(w.grid, unitCount)) / dramBandwidth)
+        let transfer = max(bytes / unitLoadBandwidth, miss * bytes * busyUnits / dramBandwidth)
         return unloadedL2Latency / (1 - l2Busy) + miss * unloadedDRAMLatency / (1 - dramBusy) + transfer
     }
 
